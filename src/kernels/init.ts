@@ -1,0 +1,65 @@
+/**
+ * Weight initialisers: fill a weight view with random numbers whose spread keeps the signal's variance
+ * roughly constant from layer to layer.
+ *
+ *   w: (any shape, filled in order)    fanIn = C·KH·KW for conv, in for dense;  fanOut = OC·KH·KW, out
+ *
+ *   heNormal       w ~ N(0, 2/fanIn)                  std √(2/fanIn)           (He et al. 2015, for ReLU-like units)
+ *   heUniform      w ~ U(−b, b),  b = √(6/fanIn)       same variance 2/fanIn    (PyTorch kaiming_uniform_, a = 0)
+ *   lecunNormal    w ~ N(0, 1/fanIn)                  std √(1/fanIn)           (the SELU recipe)
+ *   glorotUniform  w ~ U(−b, b),  b = √(6/(fanIn+fanOut))  variance 2/(fanIn+fanOut)   (Glorot & Bengio 2010)
+ *   glorotNormal   w ~ N(0, 2/(fanIn+fanOut))         std √(2/(fanIn+fanOut))
+ *
+ * A uniform U(−b, b) has variance b²/3, which is why the bounds carry a 6 where the variances carry a 2.
+ * Why 2/fanIn for ReLU: a unit's output y = Σ w·z has Var y = fanIn·Var w·E[z²]; for z = ReLU of a symmetric
+ * input E[z²] is half the input variance, so Var w = 2/fanIn keeps Var y unchanged. The ELU paper's MLPs use
+ * He initialisation (normal or uniform is not stated).
+ *
+ * Plain (not truncated) normals, as PyTorch's kaiming_normal_ and xavier_normal_. The numbers come from an
+ * Rng (src/rng.ts), so the same seed fills the same weights. Biases are set to zero by the caller.
+ *
+ * Docs: docs/kernels/init.md.
+ */
+import { checkInt } from '../errors.js';
+import type { Rng } from '../rng.js';
+
+function fillNormal(w: Float32Array, std: number, rng: Rng): void {
+  for (let i = 0; i < w.length; i++) w[i] = std * rng.normal();
+}
+
+function fillUniform(w: Float32Array, bound: number, rng: Rng): void {
+  const width = 2 * bound;
+  for (let i = 0; i < w.length; i++) w[i] = rng.uniform() * width - bound;
+}
+
+/** w ~ N(0, 2/fanIn). */
+export function heNormal(w: Float32Array, fanIn: number, rng: Rng): void {
+  checkInt('heNormal: fanIn', fanIn, 1);
+  fillNormal(w, Math.sqrt(2 / fanIn), rng);
+}
+
+/** w ~ U(−√(6/fanIn), √(6/fanIn)): variance 2/fanIn. */
+export function heUniform(w: Float32Array, fanIn: number, rng: Rng): void {
+  checkInt('heUniform: fanIn', fanIn, 1);
+  fillUniform(w, Math.sqrt(6 / fanIn), rng);
+}
+
+/** w ~ N(0, 1/fanIn). */
+export function lecunNormal(w: Float32Array, fanIn: number, rng: Rng): void {
+  checkInt('lecunNormal: fanIn', fanIn, 1);
+  fillNormal(w, Math.sqrt(1 / fanIn), rng);
+}
+
+/** w ~ U(−√(6/(fanIn+fanOut)), √(6/(fanIn+fanOut))): variance 2/(fanIn+fanOut). */
+export function glorotUniform(w: Float32Array, fanIn: number, fanOut: number, rng: Rng): void {
+  checkInt('glorotUniform: fanIn', fanIn, 1);
+  checkInt('glorotUniform: fanOut', fanOut, 1);
+  fillUniform(w, Math.sqrt(6 / (fanIn + fanOut)), rng);
+}
+
+/** w ~ N(0, 2/(fanIn+fanOut)). */
+export function glorotNormal(w: Float32Array, fanIn: number, fanOut: number, rng: Rng): void {
+  checkInt('glorotNormal: fanIn', fanIn, 1);
+  checkInt('glorotNormal: fanOut', fanOut, 1);
+  fillNormal(w, Math.sqrt(2 / (fanIn + fanOut)), rng);
+}
