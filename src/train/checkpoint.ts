@@ -1,0 +1,265 @@
+/**
+ * Checkpoints: a folder with three files, each written atomically, the index last.
+ *
+ *   model.safetensors      the parameters and the non-trained state (batch-norm running mean / variance),
+ *                          one tensor per layout entry, named as PyTorch names them ('conv1.weight',
+ *                          'bn1.running_mean'), so safetensors.torch.load_file() reads it directly
+ *   optimizer.safetensors  the optimizer's state buffers split the same way, named '<param>.<state>'
+ *                          ('conv1.weight.momentum_buffer', 'fc.bias.exp_avg_sq', …); absent if none
+ *   checkpoint.json        the commit marker: format and version, the byte size and SHA-256 of each file
+ *                          above, both layouts (name, shape, offset), the optimizer's kind, step count and
+ *                          hyper-parameters, and `meta`, any JSON the caller wants kept (model spec,
+ *                          preprocessing statistics, step, epoch, seed, schedule, metrics so far)
+ *
+ * Why the index goes last: every file replaces its predecessor atomically, but three renames are not one.
+ * If a save is interrupted after model.safetensors was replaced and before checkpoint.json was, the old
+ * index no longer matches the new model file; its size and SHA-256 say so, and loadCheckpoint refuses the
+ * mixed set with a DataError instead of resuming from weights of one step and momentum of another. To keep a
+ * good checkpoint through a crash, save into a fresh folder (e.g. one per epoch) and keep the last one.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError, ShapeError } from '../errors.js';
+import { checkLayout, type LayoutEntry, type Optimizer, type OptimizerStateTensor } from '../optim/optimizer.js';
+import { writeFileAtomic } from './atomic.js';
+import { decodeSafetensors, safetensorsChunks, type NamedTensor } from './safetensors.js';
+
+export const MODEL_FILE = 'model.safetensors';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const INDEX_FILE = 'checkpoint.json';
+export const CHECKPOINT_FORMAT = 'elunet-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+/** The optimizer's part of a checkpoint; `tensors` are flat buffers in the parameters' layout. */
+export interface OptimizerSnapshot {
+  kind: string;
+  stepCount: number;
+  config: Record<string, unknown>;
+  tensors: OptimizerStateTensor[];
+}
+
+export interface Checkpoint {
+  layout: LayoutEntry[];
+  params: Float32Array;
+  /** non-trained state such as batch-norm running statistics (may be empty) */
+  stateLayout: LayoutEntry[];
+  state: Float32Array;
+  optimizer?: OptimizerSnapshot;
+  /** any JSON value */
+  meta: unknown;
+}
+
+interface FileRecord {
+  bytes: number;
+  sha256: string;
+}
+
+/** checkpoint.json */
+export interface CheckpointIndex {
+  format: string;
+  version: number;
+  files: Record<string, FileRecord>;
+  params: { name: string; shape: number[]; offset: number }[];
+  state: { name: string; shape: number[]; offset: number }[];
+  optimizer: { kind: string; stepCount: number; config: Record<string, unknown>; state: string[] } | null;
+  meta: unknown;
+}
+
+/** The optimizer's state as a snapshot (views, not copies: save it before the next step). */
+export function optimizerSnapshot(opt: Optimizer): OptimizerSnapshot {
+  return { kind: opt.kind, stepCount: opt.stepCount, config: opt.config(), tensors: opt.state() };
+}
+
+function checkBuffer(what: string, layout: readonly LayoutEntry[], data: Float32Array): void {
+  const n = checkLayout(what, layout);
+  if (data.length !== n) {
+    throw new ShapeError(`saveCheckpoint: ${what} holds ${data.length} floats but its layout spans ${n}`);
+  }
+}
+
+/** Slices a flat buffer into one named tensor per layout entry (views, no copies). */
+function split(layout: readonly LayoutEntry[], data: Float32Array, suffix = ''): NamedTensor[] {
+  return layout.map((e) => ({ name: e.name + suffix, shape: e.shape, data: data.subarray(e.offset, e.offset + e.size) }));
+}
+
+/** Writes a safetensors file atomically while hashing it; returns its size and SHA-256. */
+function writeHashed(path: string, tensors: NamedTensor[], metadata: Record<string, string>): FileRecord {
+  const hash = createHash('sha256');
+  function* chunks(): Generator<Uint8Array> {
+    for (const c of safetensorsChunks(tensors, metadata)) {
+      hash.update(c);
+      yield c;
+    }
+  }
+  const bytes = writeFileAtomic(path, chunks());
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/**
+ * Saves a checkpoint into `dir` (created if needed): model.safetensors, optimizer.safetensors (when
+ * `ck.optimizer` is given), then checkpoint.json. Returns the index that was written.
+ */
+export function saveCheckpoint(dir: string, ck: Checkpoint): CheckpointIndex {
+  checkBuffer('params', ck.layout, ck.params);
+  checkBuffer('state', ck.stateLayout, ck.state);
+  const names = new Set<string>();
+  for (const e of [...ck.layout, ...ck.stateLayout]) {
+    if (names.has(e.name)) throw new ShapeError(`saveCheckpoint: tensor name '${e.name}' appears twice in the layouts`);
+    names.add(e.name);
+  }
+  mkdirSync(dir, { recursive: true });
+
+  const files: Record<string, FileRecord> = {};
+  files[MODEL_FILE] = writeHashed(
+    join(dir, MODEL_FILE),
+    [...split(ck.layout, ck.params), ...split(ck.stateLayout, ck.state)],
+    { format: 'pt', producer: 'elunet' },
+  );
+
+  let optimizer: CheckpointIndex['optimizer'] = null;
+  if (ck.optimizer) {
+    const o = ck.optimizer;
+    const tensors: NamedTensor[] = [];
+    for (const t of o.tensors) {
+      if (t.data.length !== ck.params.length) {
+        throw new ShapeError(
+          `saveCheckpoint: optimizer state '${t.name}' holds ${t.data.length} floats; it must have one per parameter (${ck.params.length})`,
+        );
+      }
+      tensors.push(...split(ck.layout, t.data, '.' + t.name));
+    }
+    files[OPTIMIZER_FILE] = writeHashed(join(dir, OPTIMIZER_FILE), tensors, { producer: 'elunet', optimizer: o.kind });
+    optimizer = { kind: o.kind, stepCount: o.stepCount, config: o.config, state: o.tensors.map((t) => t.name) };
+  }
+
+  const strip = (l: readonly LayoutEntry[]) => l.map((e) => ({ name: e.name, shape: [...e.shape], offset: e.offset }));
+  const index: CheckpointIndex = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    files,
+    params: strip(ck.layout),
+    state: strip(ck.stateLayout),
+    optimizer,
+    meta: ck.meta ?? null,
+  };
+  writeFileAtomic(join(dir, INDEX_FILE), JSON.stringify(index, null, 2) + '\n');
+  return index;
+}
+
+/** Reads and checks checkpoint.json only (no tensors): for listing or inspecting runs. */
+export function readCheckpointIndex(dir: string): CheckpointIndex {
+  const path = join(dir, INDEX_FILE);
+  if (!existsSync(path)) {
+    throw new DataError(
+      `${dir}: no ${INDEX_FILE} found; expected a checkpoint folder written by elunet (an interrupted first save leaves none)`,
+    );
+  }
+  let index: CheckpointIndex;
+  try {
+    index = JSON.parse(readFileSync(path, 'utf8')) as CheckpointIndex;
+  } catch (e) {
+    throw new DataError(`${path}: expected JSON, found text that does not parse (${(e as Error).message})`);
+  }
+  if (index?.format !== CHECKPOINT_FORMAT || index.version !== CHECKPOINT_VERSION) {
+    throw new DataError(
+      `${path}: expected format '${CHECKPOINT_FORMAT}' version ${CHECKPOINT_VERSION}, found format ` +
+        `${JSON.stringify(index?.format)} version ${JSON.stringify(index?.version)}`,
+    );
+  }
+  if (typeof index.files !== 'object' || !index.files?.[MODEL_FILE] || !Array.isArray(index.params) || !Array.isArray(index.state)) {
+    throw new DataError(`${path}: expected the fields files (with ${MODEL_FILE}), params and state; the index is incomplete`);
+  }
+  return index;
+}
+
+/** Reads one file of the set and checks it against the index's size and SHA-256. */
+function readChecked(dir: string, file: string, rec: FileRecord): Uint8Array {
+  const path = join(dir, file);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    throw new DataError(`${path}: missing; ${INDEX_FILE} lists it as part of the checkpoint (${rec.bytes} bytes)`);
+  }
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (bytes.length !== rec.bytes || sha !== rec.sha256) {
+    throw new DataError(
+      `${path}: does not match ${INDEX_FILE}: expected ${rec.bytes} bytes with SHA-256 ${rec.sha256.slice(0, 12)}…, found ` +
+        `${bytes.length} bytes with SHA-256 ${sha.slice(0, 12)}… (the save was interrupted, or a file was replaced; ` +
+        `use an earlier checkpoint)`,
+    );
+  }
+  return bytes;
+}
+
+function toLayout(entries: CheckpointIndex['params']): LayoutEntry[] {
+  return entries.map((e) => ({ name: e.name, shape: e.shape, offset: e.offset, size: e.shape.reduce((p, d) => p * d, 1) }));
+}
+
+/**
+ * Copies the tensors named by `layout` (plus `suffix`) out of `tensors` into a flat buffer laid out by
+ * `layout`. Every entry must be present with its exact shape; `what` and `file` name things in errors.
+ */
+function gather(file: string, what: string, layout: readonly LayoutEntry[], byName: Map<string, NamedTensor>, suffix = ''): Float32Array {
+  const out = new Float32Array(checkLayout(what, layout));
+  for (const e of layout) {
+    const t = byName.get(e.name + suffix);
+    if (!t) {
+      throw new ShapeError(
+        `${file}: the model expects a tensor '${e.name + suffix}' of shape [${e.shape.join(', ')}], but the checkpoint has none ` +
+          `(was it saved from a different model?)`,
+      );
+    }
+    if (t.shape.length !== e.shape.length || t.shape.some((d, k) => d !== e.shape[k])) {
+      throw new ShapeError(
+        `${file}: tensor '${t.name}' has shape [${t.shape.join(', ')}] in the checkpoint but the model expects ` +
+          `[${e.shape.join(', ')}] (was it saved from a different model or width?)`,
+      );
+    }
+    out.set(t.data, e.offset);
+    byName.delete(t.name);
+  }
+  return out;
+}
+
+function leftovers(file: string, byName: Map<string, NamedTensor>): void {
+  if (byName.size > 0) {
+    const names = [...byName.keys()];
+    throw new ShapeError(
+      `${file}: the checkpoint has tensors the model does not: ${names.slice(0, 5).map((n) => `'${n}'`).join(', ')}` +
+        `${names.length > 5 ? ` and ${names.length - 5} more` : ''} (was it saved from a different model?)`,
+    );
+  }
+}
+
+/**
+ * Loads and validates a checkpoint. With `expect` (the model being restored), tensors are matched by name
+ * and shape against the model's layouts and placed at the model's offsets; without it, the layouts
+ * recorded in checkpoint.json are used. Throws DataError for missing or corrupt files and ShapeError when
+ * the checkpoint does not fit the model (naming the tensor and both shapes).
+ */
+export function loadCheckpoint(dir: string, expect: { layout?: LayoutEntry[]; stateLayout?: LayoutEntry[] } = {}): Checkpoint {
+  const index = readCheckpointIndex(dir);
+  const modelPath = join(dir, MODEL_FILE);
+  const model = decodeSafetensors(readChecked(dir, MODEL_FILE, index.files[MODEL_FILE]), modelPath);
+  const layout = expect.layout ?? toLayout(index.params);
+  const stateLayout = expect.stateLayout ?? toLayout(index.state);
+  const byName = new Map(model.tensors.map((t) => [t.name, t]));
+  const params = gather(modelPath, 'params', layout, byName);
+  const state = gather(modelPath, 'state', stateLayout, byName);
+  leftovers(modelPath, byName);
+
+  let optimizer: OptimizerSnapshot | undefined;
+  if (index.optimizer) {
+    const rec = index.files[OPTIMIZER_FILE];
+    const optPath = join(dir, OPTIMIZER_FILE);
+    if (!rec) throw new DataError(`${join(dir, INDEX_FILE)}: names optimizer state but lists no ${OPTIMIZER_FILE}`);
+    const opt = decodeSafetensors(readChecked(dir, OPTIMIZER_FILE, rec), optPath);
+    const optByName = new Map(opt.tensors.map((t) => [t.name, t]));
+    const tensors = index.optimizer.state.map((name) => ({ name, data: gather(optPath, 'optimizer state', layout, optByName, '.' + name) }));
+    leftovers(optPath, optByName);
+    optimizer = { kind: index.optimizer.kind, stepCount: index.optimizer.stepCount, config: index.optimizer.config, tensors };
+  }
+  return { layout, params, stateLayout, state, optimizer, meta: index.meta };
+}
