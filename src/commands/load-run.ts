@@ -1,0 +1,32 @@
+/** Re-creating a trained network from a run folder's checkpoint (for eval, predict and reports). */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ElunetError } from '../errors.js';
+import { Network } from '../model/network.js';
+import type { ModelSpec } from '../model/spec.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import type { PreprocessorState } from '../data/preprocess.js';
+
+export interface LoadedRun {
+  net: Network;
+  spec: ModelSpec;
+  meta: Record<string, any>;
+  preprocess: PreprocessorState;
+  classNames?: string[];
+}
+
+export function loadRun(runDir: string, maxBatch = 64): LoadedRun {
+  const dir = join(runDir, 'checkpoint');
+  if (!existsSync(join(dir, 'checkpoint.json'))) {
+    throw new ElunetError(`${runDir} holds no checkpoint (expected ${join(dir, 'checkpoint.json')}); pass the folder given to 'elunet train --out'`);
+  }
+  const probe = loadCheckpoint(dir);
+  const spec = (probe.meta as { spec?: ModelSpec }).spec as ModelSpec;
+  if (!spec || !Array.isArray(spec.layers)) throw new ElunetError(`${join(dir, 'checkpoint.json')} has no model spec`);
+  const net = new Network(spec, { maxBatch });
+  const ck = loadCheckpoint(dir, { layout: [...net.layout], stateLayout: [...net.stateLayout] });
+  net.params.set(ck.params);
+  net.state.set(ck.state);
+  const meta = ck.meta as Record<string, any>;
+  return { net, spec, meta, preprocess: meta.preprocess as PreprocessorState, classNames: meta.data?.classNames };
+}

@@ -1,0 +1,174 @@
+/**
+ * Data-parallel training on worker threads (piscina) over shared memory.
+ *
+ * A step's global batch is cut into K fixed micro-batches; worker k gets a contiguous range of them (one
+ * message per worker per step) and writes each micro-batch's gradient into its own shared slot. The main
+ * thread then sums the slots in micro-batch order 0…K−1 — exactly the additions LocalExecutor does — and
+ * applies the batch-norm running-statistics updates in the same order. So 1, 2 or 16 workers compute the
+ * same bits. Workers only read the parameters; the optimizer runs on the main thread after all replies.
+ */
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { ElunetError } from '../errors.js';
+import type { Network } from '../model/network.js';
+import type { AugmentOptions, SampleSource } from '../train/batch.js';
+import { evaluateOn, microBatches, type EvalOutcome, type Executor, type StepOutcome } from '../train/executor.js';
+import type { EvalReply, StepReply, WorkerInit } from './protocol.js';
+
+export interface PoolExecutorOptions {
+  /** the main network; its params and state must live on SharedArrayBuffers */
+  net: Network;
+  train: SampleSource;
+  test?: SampleSource;
+  workers: number;
+  microBatch: number;
+  /** largest global batch this executor will see (sizes the gradient slots) */
+  maxBatch?: number;
+  seed: number;
+  augment: AugmentOptions;
+  /** test hook, see WorkerInit */
+  failAtStep?: number;
+}
+
+const WORKER_FILE = fileURLToPath(new URL('../../workers/train-worker.js', import.meta.url));
+
+function sharedFloat(n: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(Math.max(n, 1) * 4)).subarray(0, n);
+}
+
+/** A copy of a dataset whose pixels and labels live in shared memory (no copy if they already do). */
+export function sharedSource(src: SampleSource): SampleSource {
+  const imagesShared = src.images.buffer instanceof SharedArrayBuffer;
+  const labelsShared = src.labels.buffer instanceof SharedArrayBuffer;
+  let images = src.images;
+  let labels = src.labels;
+  if (!imagesShared) {
+    images = sharedFloat(src.images.length);
+    images.set(src.images);
+  }
+  if (!labelsShared) {
+    labels = new Int32Array(new SharedArrayBuffer(Math.max(src.labels.length, 1) * 4)).subarray(0, src.labels.length);
+    labels.set(src.labels);
+  }
+  return { images, labels, n: src.n, c: src.c, h: src.h, w: src.w, classes: src.classes };
+}
+
+export class PoolExecutor implements Executor {
+  readonly workers: number;
+  private pool: Piscina;
+  private slots: Float32Array;
+  private train: SampleSource;
+  private test?: SampleSource;
+  private closed = false;
+
+  constructor(private o: PoolExecutorOptions) {
+    const { net } = o;
+    if (!(net.params.buffer instanceof SharedArrayBuffer) || (net.state.length > 0 && !(net.state.buffer instanceof SharedArrayBuffer))) {
+      throw new Error('PoolExecutor: the network parameters and state must be allocated on SharedArrayBuffers');
+    }
+    this.workers = o.workers;
+    const maxK = Math.ceil((o.maxBatch ?? 4096) / o.microBatch);
+    this.slots = sharedFloat(maxK * net.paramCount);
+    this.train = sharedSource(o.train);
+    this.test = o.test ? sharedSource(o.test) : undefined;
+    const init: WorkerInit = {
+      spec: net.spec,
+      microBatch: o.microBatch,
+      params: net.params,
+      state: net.state,
+      slots: this.slots,
+      sources: { train: this.train, test: this.test },
+      seed: o.seed,
+      augment: o.augment,
+      failAtStep: o.failAtStep,
+    };
+    this.pool = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: o.workers,
+      maxThreads: o.workers,
+      idleTimeout: 60_000,
+      workerData: init,
+    });
+  }
+
+  async computeStep(step: number, ids: Int32Array, gradTotal: Float32Array): Promise<StepOutcome> {
+    const B = ids.length;
+    const mbs = microBatches(B, this.o.microBatch);
+    const K = mbs.length;
+    const P = gradTotal.length;
+    if (K * P > this.slots.length) {
+      throw new Error(`PoolExecutor: batch ${B} needs ${K} gradient slots; sized for ${this.slots.length / P}`);
+    }
+    const W = Math.min(this.workers, K);
+    const tasks: Promise<StepReply>[] = [];
+    for (let k = 0; k < W; k++) {
+      const from = Math.floor((k * K) / W);
+      const to = Math.floor(((k + 1) * K) / W);
+      tasks.push(this.pool.run({ kind: 'step', step, ids, from, to }));
+    }
+    let replies: StepReply[];
+    try {
+      replies = await Promise.all(tasks);
+    } catch (e) {
+      await this.close();
+      throw new ElunetError(
+        `a worker thread failed during step ${step + 1}: ${(e as Error).message}; the run stopped and the last checkpoint is intact`,
+      );
+    }
+    const micro = replies.flatMap((r) => r.micro).sort((a, b) => a.j - b.j);
+    gradTotal.fill(0);
+    let loss = 0;
+    let top1 = 0;
+    let topk = 0;
+    const slots = this.slots;
+    for (const r of micro) {
+      const base = r.j * P;
+      for (let i = 0; i < P; i++) gradTotal[i] += slots[base + i];
+      this.o.net.applyRunningStats(r.stats);
+      loss += r.loss;
+      top1 += r.top1;
+      topk += r.topk;
+    }
+    return { loss, top1, topk };
+  }
+
+  async evaluate(src: SampleSource, ids: Int32Array): Promise<EvalOutcome> {
+    const which = src === this.o.train ? 'train' : src === this.o.test ? 'test' : null;
+    if (which === null || ids.length < this.workers * this.o.microBatch) {
+      return evaluateOn(this.o.net, src, ids, this.o.microBatch);
+    }
+    const W = this.workers;
+    const tasks: Promise<EvalReply>[] = [];
+    for (let k = 0; k < W; k++) {
+      const a = Math.floor((k * ids.length) / W);
+      const b = Math.floor(((k + 1) * ids.length) / W);
+      tasks.push(this.pool.run({ kind: 'eval', which, ids: ids.slice(a, b) }));
+    }
+    let replies: EvalReply[];
+    try {
+      replies = await Promise.all(tasks);
+    } catch (e) {
+      await this.close();
+      throw new ElunetError(`a worker thread failed during evaluation: ${(e as Error).message}`);
+    }
+    let lossSum = 0;
+    let top1 = 0;
+    let topk = 0;
+    for (const r of replies) {
+      lossSum += r.lossSum;
+      top1 += r.top1;
+      topk += r.topk;
+    }
+    return { loss: lossSum / ids.length, top1, topk, count: ids.length };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.destroy();
+  }
+}
+
+export async function createPoolExecutor(o: PoolExecutorOptions): Promise<Executor> {
+  return new PoolExecutor(o);
+}

@@ -1,0 +1,80 @@
+/**
+ * Assembling a (micro-)batch: copy the chosen samples out of the dataset into a contiguous input buffer, with
+ * the optional augmentation (zero-pad + random crop, horizontal flip) drawn from keyedRng(seed, step, id).
+ * Because the random numbers depend only on (seed, step, sample id), the batch a sample lands in, and the
+ * worker that assembles it, do not change what the network sees.
+ */
+import { keyedRng } from '../rng.js';
+
+/** The part of a dataset the training loop needs; images are (N, C, H, W) floats. */
+export interface SampleSource {
+  images: Float32Array;
+  labels: Int32Array;
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  classes: number;
+}
+
+export interface AugmentOptions {
+  /** zero padding for the random crop (the paper: 4); 0 = no crop */
+  pad: number;
+  /** random horizontal flips */
+  flip: boolean;
+}
+
+export const NO_AUGMENT: AugmentOptions = { pad: 0, flip: false };
+
+/**
+ * x[k] ← sample ids[k] (k < count), augmented when `aug` asks for it.
+ * Crop: the image is placed at offset (dy, dx) ∈ [−pad, pad]² with zeros outside, i.e. a random H×W window
+ * of the zero-padded (H+2·pad)×(W+2·pad) image. Flip mirrors columns.
+ */
+export function assembleBatch(
+  x: Float32Array,
+  labels: Int32Array,
+  src: SampleSource,
+  ids: ArrayLike<number>,
+  offset: number,
+  count: number,
+  aug: AugmentOptions,
+  seed: number,
+  step: number,
+): void {
+  const { c, h, w } = src;
+  const size = c * h * w;
+  const augment = aug.pad > 0 || aug.flip;
+  for (let k = 0; k < count; k++) {
+    const id = ids[offset + k];
+    labels[k] = src.labels[id];
+    const srcBase = id * size;
+    const dstBase = k * size;
+    if (!augment) {
+      x.set(src.images.subarray(srcBase, srcBase + size), dstBase);
+      continue;
+    }
+    const rng = keyedRng(seed, step, id, 0x61756721);
+    const span = 2 * aug.pad + 1;
+    const oy = aug.pad > 0 ? rng.int(span) - aug.pad : 0;
+    const ox = aug.pad > 0 ? rng.int(span) - aug.pad : 0;
+    const flip = aug.flip && rng.uniform() < 0.5;
+    for (let ch = 0; ch < c; ch++) {
+      const plane = ch * h * w;
+      for (let i = 0; i < h; i++) {
+        const si = i + oy;
+        const dstRow = dstBase + plane + i * w;
+        if (si < 0 || si >= h) {
+          x.fill(0, dstRow, dstRow + w);
+          continue;
+        }
+        const srcRow = srcBase + plane + si * w;
+        for (let j = 0; j < w; j++) {
+          const jj = flip ? w - 1 - j : j;
+          const sj = jj + ox;
+          x[dstRow + j] = sj >= 0 && sj < w ? src.images[srcRow + sj] : 0;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * An Executor computes the gradient of one training step and evaluates a set of samples. The training loop
+ * does not know whether this happens on the main thread (LocalExecutor, `--workers 1`) or in a pool of
+ * worker threads (src/parallel/pool-executor.ts): both run the same micro-batches and sum their gradients
+ * in the same fixed order, so the result does not depend on the number of workers.
+ */
+import type { Network } from '../model/network.js';
+import { NO_AUGMENT, type AugmentOptions, type SampleSource } from './batch.js';
+import { allocMicroBatchBuffers, evalMicroBatch, runMicroBatch, type MicroBatchBuffers } from './microbatch.js';
+
+export interface StepOutcome {
+  /** mean loss over the global batch */
+  loss: number;
+  top1: number;
+  topk: number;
+}
+
+export interface EvalOutcome {
+  /** mean loss over the evaluated samples */
+  loss: number;
+  top1: number;
+  topk: number;
+  count: number;
+}
+
+export interface Executor {
+  readonly workers: number;
+  /**
+   * Gradient of step `step` for the samples `ids` (the global batch) into `gradTotal` (overwritten), as the
+   * in-order sum of the micro-batch gradients; batch-norm running statistics of `net` updated in the same order.
+   */
+  computeStep(step: number, ids: Int32Array, gradTotal: Float32Array): Promise<StepOutcome>;
+  /** Eval-mode loss and accuracy over `ids` of `src`. */
+  evaluate(src: SampleSource, ids: Int32Array): Promise<EvalOutcome>;
+  close(): Promise<void>;
+}
+
+export interface ExecutorOptions {
+  microBatch: number;
+  seed: number;
+  augment: AugmentOptions;
+}
+
+/** Micro-batch boundaries of a global batch of size B: [offset, count] pairs. */
+export function microBatches(batch: number, micro: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let o = 0; o < batch; o += micro) out.push([o, Math.min(micro, batch - o)]);
+  return out;
+}
+
+/** Everything on the main thread: `net` computes each micro-batch into its own grads, then adds them up. */
+export class LocalExecutor implements Executor {
+  readonly workers = 1;
+  private buf: MicroBatchBuffers;
+
+  constructor(
+    private net: Network,
+    private train: SampleSource,
+    private opts: ExecutorOptions,
+  ) {
+    this.buf = allocMicroBatchBuffers(train, opts.microBatch);
+  }
+
+  async computeStep(step: number, ids: Int32Array, gradTotal: Float32Array): Promise<StepOutcome> {
+    gradTotal.fill(0);
+    const B = ids.length;
+    let loss = 0;
+    let top1 = 0;
+    let topk = 0;
+    const g = this.net.grads;
+    const P = gradTotal.length;
+    for (const [offset, count] of microBatches(B, this.opts.microBatch)) {
+      const r = runMicroBatch(this.net, this.train, ids, offset, count, B, this.opts.seed, step, this.opts.augment, this.buf);
+      this.net.applyRunningStats(this.net.batchStats());
+      for (let i = 0; i < P; i++) gradTotal[i] += g[i];
+      loss += r.loss;
+      top1 += r.top1;
+      topk += r.topk;
+    }
+    return { loss, top1, topk };
+  }
+
+  async evaluate(src: SampleSource, ids: Int32Array): Promise<EvalOutcome> {
+    return evaluateOn(this.net, src, ids, this.opts.microBatch, this.buf);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Eval-mode pass over `ids` in chunks of `chunk` samples. */
+export function evaluateOn(
+  net: Network,
+  src: SampleSource,
+  ids: ArrayLike<number>,
+  chunk: number,
+  buf: MicroBatchBuffers = allocMicroBatchBuffers(src, chunk),
+): EvalOutcome {
+  let lossSum = 0;
+  let top1 = 0;
+  let topk = 0;
+  for (let o = 0; o < ids.length; o += chunk) {
+    const count = Math.min(chunk, ids.length - o);
+    const r = evalMicroBatch(net, src, ids, o, count, buf, NO_AUGMENT);
+    lossSum += r.lossSum;
+    top1 += r.top1;
+    topk += r.topk;
+  }
+  return { loss: lossSum / ids.length, top1, topk, count: ids.length };
+}

@@ -1,0 +1,90 @@
+/**
+ * One micro-batch: the unit of work of a training step, identical on the main thread and in a worker.
+ *
+ * A step of global batch B is cut into micro-batches of fixed size m (the last one may be shorter). For each
+ * micro-batch the network runs forward (batch-norm statistics over the micro-batch: "ghost batch norm";
+ * dropout masks from keyedRng(seed, step, sample id)), its loss is scaled by 1/B, and its gradient is
+ * accumulated into a freshly zeroed buffer. Whoever computes it, the numbers are the same; the caller then
+ * sums the micro-batch gradients in micro-batch order.
+ */
+import type { Network } from '../model/network.js';
+import { assembleBatch, type AugmentOptions, type SampleSource } from './batch.js';
+import { countCorrect } from './metrics.js';
+
+export interface MicroBatchResult {
+  /** Σ over the micro-batch of the per-sample loss, divided by B (so micro-batch losses add up to the mean) */
+  loss: number;
+  top1: number;
+  topk: number;
+}
+
+export interface MicroBatchBuffers {
+  x: Float32Array;
+  labels: Int32Array;
+}
+
+export function allocMicroBatchBuffers(src: { c: number; h: number; w: number }, m: number): MicroBatchBuffers {
+  return { x: new Float32Array(m * src.c * src.h * src.w), labels: new Int32Array(m) };
+}
+
+/** True when the network reconstructs its input (autoencoder) rather than predicting labels. */
+export function isReconstruction(net: Network): boolean {
+  return net.spec.loss !== 'softmax-ce';
+}
+
+/**
+ * Forward + backward of samples ids[offset … offset+count) into net.grads (zeroed first).
+ * The sample ids also key the dropout masks and augmentation.
+ */
+export function runMicroBatch(
+  net: Network,
+  src: SampleSource,
+  ids: Int32Array,
+  offset: number,
+  count: number,
+  globalBatch: number,
+  seed: number,
+  step: number,
+  aug: AugmentOptions,
+  buf: MicroBatchBuffers,
+): MicroBatchResult {
+  assembleBatch(buf.x, buf.labels, src, ids, offset, count, aug, seed, step);
+  const sampleIds = ids.subarray(offset, offset + count);
+  net.zeroGrad();
+  const out = net.forward(buf.x, count, 'train', { seed, step, sampleIds });
+  const target = isReconstruction(net) ? buf.x : buf.labels;
+  const loss = net.loss(target, count);
+  net.backward(target, count, 1 / globalBatch);
+  let top1 = 0;
+  let topk = 0;
+  if (!isReconstruction(net)) {
+    const c = countCorrect(out, buf.labels, count, src.classes);
+    top1 = c.top1;
+    topk = c.topk;
+  }
+  return { loss: (loss * count) / globalBatch, top1, topk };
+}
+
+/** Eval-mode forward of samples ids[offset … offset+count): summed loss and correct counts. */
+export function evalMicroBatch(
+  net: Network,
+  src: SampleSource,
+  ids: ArrayLike<number>,
+  offset: number,
+  count: number,
+  buf: MicroBatchBuffers,
+  noAugment: AugmentOptions,
+): { lossSum: number; top1: number; topk: number; output: Float32Array } {
+  assembleBatch(buf.x, buf.labels, src, ids, offset, count, noAugment, 0, 0);
+  const out = net.forward(buf.x, count, 'eval');
+  const target = isReconstruction(net) ? buf.x : buf.labels;
+  const lossSum = net.loss(target, count) * count;
+  let top1 = 0;
+  let topk = 0;
+  if (!isReconstruction(net)) {
+    const c = countCorrect(out, buf.labels, count, src.classes);
+    top1 = c.top1;
+    topk = c.topk;
+  }
+  return { lossSum, top1, topk, output: out };
+}

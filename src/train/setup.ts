@@ -1,0 +1,181 @@
+/**
+ * From user options to a ready-to-run training: load the data, fit the preprocessing on the training set,
+ * build the model from the zoo, pick the optimizer and the learning-rate schedule. Used by `elunet train`,
+ * `elunet compare` and the experiments, so every entry point trains the same way.
+ */
+import { availableParallelism } from 'node:os';
+import { ElunetError } from '../errors.js';
+import { loadDataset } from '../data/index.js';
+import type { Dataset } from '../data/dataset.js';
+import { take } from '../data/dataset.js';
+import { fitPreprocessor, applyPreprocessor, type PreprocessorState, type PreprocessKind } from '../data/preprocess.js';
+import { parseActivation, type ActivationName } from '../kernels/activation.js';
+import { models } from '../model/zoo.js';
+import type { ModelSpec } from '../model/spec.js';
+import { Sgd } from '../optim/sgd.js';
+import { Adam } from '../optim/adam.js';
+import type { LayoutEntry, Optimizer } from '../optim/optimizer.js';
+import { parseSchedule } from '../optim/schedule.js';
+import type { AugmentOptions } from './batch.js';
+import { trainLoop, type LoopOptions, type RunResult } from './loop.js';
+import { createPoolExecutor } from '../parallel/pool-executor.js';
+
+export interface TrainOptions {
+  model: string;
+  activation: string;
+  alpha?: number;
+  width: number;
+  batchNorm: boolean;
+  dropout: boolean;
+  data: string;
+  preprocess: 'auto' | PreprocessKind;
+  augment: 'auto' | 'none' | 'crop' | 'flip' | 'crop+flip';
+  epochs: number;
+  iterations?: number;
+  batch: number;
+  microBatch: number;
+  optimizer: 'sgd' | 'adam';
+  lr: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  schedule: string;
+  seed: number;
+  workers: number;
+  out: string;
+  resume: boolean;
+  checkpointEvery: number;
+  statsSubset: number;
+  trainLimit?: number;
+  testLimit?: number;
+  quiet?: boolean;
+}
+
+export const TRAIN_DEFAULTS: Omit<TrainOptions, 'out'> = {
+  model: 'mnist-cnn',
+  activation: 'elu',
+  width: 1,
+  batchNorm: false,
+  dropout: true,
+  data: 'mnist',
+  preprocess: 'auto',
+  augment: 'auto',
+  epochs: 10,
+  batch: 64,
+  microBatch: 16,
+  optimizer: 'sgd',
+  lr: 0.01,
+  momentum: 0.9,
+  nesterov: false,
+  weightDecay: 0,
+  schedule: 'constant',
+  seed: 0,
+  workers: defaultWorkers(),
+  resume: false,
+  checkpointEvery: 0,
+  statsSubset: 1000,
+};
+
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export interface PreparedData {
+  train: Dataset;
+  test: Dataset;
+  preprocess: PreprocessorState;
+  augment: AugmentOptions;
+}
+
+/** Loads, trims and preprocesses a dataset; the images end up in shared memory when `shared`. */
+export function prepareData(
+  o: Pick<TrainOptions, 'data' | 'preprocess' | 'augment' | 'seed' | 'trainLimit' | 'testLimit'>,
+  shared: boolean,
+): PreparedData {
+  const split = loadDataset(o.data, { seed: o.seed, shared });
+  let train = split.train;
+  let test = split.test;
+  if (o.trainLimit !== undefined) train = take(train, Math.min(o.trainLimit, train.n));
+  if (o.testLimit !== undefined) test = take(test, Math.min(o.testLimit, test.n));
+  const isCifarLike = train.c === 3 && train.h === 32 && train.w === 32;
+  const kind: PreprocessKind = o.preprocess === 'auto' ? (isCifarLike ? 'gcn-zca' : 'none') : o.preprocess;
+  const preprocess = fitPreprocessor(kind, train);
+  applyPreprocessor(preprocess, train);
+  applyPreprocessor(preprocess, test);
+  const a = o.augment === 'auto' ? (isCifarLike ? 'crop+flip' : 'none') : o.augment;
+  const augment: AugmentOptions = { pad: a.includes('crop') ? 4 : 0, flip: a.includes('flip') };
+  return { train, test, preprocess, augment };
+}
+
+/** Builds the zoo model for a dataset's shape and class count. */
+export function buildSpec(
+  o: Pick<TrainOptions, 'model' | 'activation' | 'alpha' | 'width' | 'batchNorm' | 'dropout'>,
+  data: { c: number; h: number; w: number; classes: number },
+): ModelSpec {
+  const entry = models[o.model];
+  if (!entry) {
+    throw new ElunetError(`--model: unknown model '${o.model}'; expected one of: ${Object.keys(models).join(', ')} (see 'elunet models')`);
+  }
+  const activation: ActivationName = parseActivation(o.activation);
+  const spec = entry.build({
+    activation,
+    alpha: o.alpha,
+    width: o.width,
+    batchNorm: o.batchNorm,
+    dropout: o.dropout,
+    input: [data.c, data.h, data.w],
+    classes: data.classes,
+  });
+  return spec;
+}
+
+export function makeOptimizerFactory(o: Pick<TrainOptions, 'optimizer' | 'momentum' | 'nesterov' | 'weightDecay'>) {
+  return (layout: readonly LayoutEntry[]): Optimizer =>
+    o.optimizer === 'adam'
+      ? new Adam(layout, { weightDecay: o.weightDecay })
+      : new Sgd(layout, { momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
+}
+
+/** The whole training run described by `o`, in the folder o.out. */
+export async function runTraining(
+  o: TrainOptions,
+  hooks: Pick<LoopOptions, 'log' | 'onEpoch'> = {},
+): Promise<RunResult & { data: PreparedData; spec: ModelSpec }> {
+  const workers = o.workers;
+  const data = prepareData(o, workers > 1);
+  const spec = buildSpec(o, data.train);
+  const stepsPerEpoch = Math.floor(data.train.n / o.batch);
+  const totalSteps = o.iterations ?? o.epochs * stepsPerEpoch;
+  const schedule = parseSchedule(o.schedule, o.lr, { totalIters: totalSteps });
+  const lrAt = (step: number) => schedule.lr(step);
+  const result = await trainLoop({
+    runDir: o.out,
+    spec,
+    train: data.train,
+    test: data.test,
+    meta: {
+      options: { ...o, workers: undefined, out: undefined, resume: undefined, quiet: undefined },
+      data: { source: data.train.source, name: data.train.name, classNames: data.train.classNames, c: data.train.c, h: data.train.h, w: data.train.w, classes: data.train.classes },
+      preprocess: data.preprocess,
+    },
+    epochs: o.epochs,
+    iterations: o.iterations,
+    batch: o.batch,
+    microBatch: o.microBatch,
+    seed: o.seed,
+    augment: data.augment,
+    makeOptimizer: makeOptimizerFactory(o),
+    lrAt,
+    statsSubset: o.statsSubset,
+    checkpointEvery: o.checkpointEvery,
+    resume: o.resume,
+    shared: workers > 1,
+    quiet: o.quiet,
+    makeExecutor:
+      workers > 1
+        ? (net) => createPoolExecutor({ net, train: data.train, test: data.test, workers, microBatch: o.microBatch, maxBatch: o.batch, seed: o.seed, augment: data.augment })
+        : undefined,
+    ...hooks,
+  });
+  return { ...result, data, spec };
+}

@@ -1,0 +1,47 @@
+/**
+ * A training worker (piscina). It builds the network once from the shared buffers it is given, keeps its
+ * own activation workspace, and answers one message per step: the gradients of its micro-batches go into
+ * their shared slots. It never writes the parameters.
+ */
+import { workerData } from 'piscina';
+import { Network } from '../src/model/network.js';
+import { allocMicroBatchBuffers, runMicroBatch, evalMicroBatch } from '../src/train/microbatch.js';
+import { NO_AUGMENT } from '../src/train/batch.js';
+import type { EvalReply, StepReply, Task, WorkerInit } from '../src/parallel/protocol.js';
+
+const init = workerData as WorkerInit;
+const net = new Network(init.spec, { maxBatch: init.microBatch, params: init.params, state: init.state });
+const buf = allocMicroBatchBuffers(init.sources.train, init.microBatch);
+const P = net.paramCount;
+
+export default function run(task: Task): StepReply | EvalReply {
+  if (task.kind === 'step') {
+    if (init.failAtStep !== undefined && task.step === init.failAtStep) {
+      throw new Error(`injected failure at step ${task.step + 1} (test hook failAtStep)`);
+    }
+    const B = task.ids.length;
+    const m = init.microBatch;
+    const micro: StepReply['micro'] = [];
+    for (let j = task.from; j < task.to; j++) {
+      const offset = j * m;
+      const count = Math.min(m, B - offset);
+      const r = runMicroBatch(net, init.sources.train, task.ids, offset, count, B, init.seed, task.step, init.augment, buf);
+      init.slots.set(net.grads, j * P);
+      micro.push({ j, loss: r.loss, top1: r.top1, topk: r.topk, stats: Float32Array.from(net.batchStats()) });
+    }
+    return { kind: 'step', micro };
+  }
+  const src = task.which === 'train' ? init.sources.train : init.sources.test;
+  if (!src) throw new Error('eval task for a dataset the pool was not given');
+  let lossSum = 0;
+  let top1 = 0;
+  let topk = 0;
+  for (let o = 0; o < task.ids.length; o += init.microBatch) {
+    const count = Math.min(init.microBatch, task.ids.length - o);
+    const r = evalMicroBatch(net, src, task.ids, o, count, buf, NO_AUGMENT);
+    lossSum += r.lossSum;
+    top1 += r.top1;
+    topk += r.topk;
+  }
+  return { kind: 'eval', lossSum, top1, topk, count: task.ids.length };
+}
