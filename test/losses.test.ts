@@ -143,6 +143,31 @@ test('softmax CE gradient of the SUM over the batch is the backward with scale 1
   );
 });
 
+test('each row of the softmax CE gradient sums to 0 and stays within ±scale', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 2, max: 12 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (n, k, seed) => {
+      const rng = new Rng(seed);
+      const logits = randomArray(rng, n * k, -8, 8);
+      const labels = randomLabels(rng, n, k);
+      const probs = new Float32Array(n * k);
+      softmaxCrossEntropyForward(probs, logits, labels, n, k);
+      const d = new Float32Array(n * k);
+      softmaxCrossEntropyBackward(d, probs, labels, n, k, 1);
+      for (let r = 0; r < n; r++) {
+        let sum = 0;
+        for (let j = 0; j < k; j++) {
+          const g = d[r * k + j];
+          assert.ok(Math.abs(g) <= 1, `|dz| = ${Math.abs(g)} > scale`);
+          sum += g;
+        }
+        // Σ p − 1 with ≤ 12 float32 probabilities, each rounded by ≤ 6e−8 (and once more in the gradient)
+        assert.ok(Math.abs(sum) < 2e-6, `row ${r} of the gradient sums to ${sum}`);
+      }
+    }),
+    fcParams(),
+  );
+});
+
 test('data-parallel shards with scale 1/(global batch) reproduce the full-batch gradient exactly', () => {
   const rng = new Rng(21);
   const n = 12;
