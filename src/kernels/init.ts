@@ -21,44 +21,54 @@
  * Docs: docs/kernels/init.md.
  */
 import { checkInt } from '../errors.js';
-import type { Rng } from '../rng.js';
 
-function fillNormal(w: Float32Array, std: number, rng: Rng): void {
+/**
+ * What an initialiser draws from: src/rng.ts's Rng fits. (Kernels import nothing but ../errors.js and each
+ * other, so the generator is described here rather than imported.)
+ */
+export interface RandomSource {
+  /** uniform in [0, 1) */
+  uniform(): number;
+  /** standard normal N(0, 1) */
+  normal(): number;
+}
+
+function fillNormal(w: Float32Array, std: number, rng: RandomSource): void {
   for (let i = 0; i < w.length; i++) w[i] = std * rng.normal();
 }
 
-function fillUniform(w: Float32Array, bound: number, rng: Rng): void {
+function fillUniform(w: Float32Array, bound: number, rng: RandomSource): void {
   const width = 2 * bound;
   for (let i = 0; i < w.length; i++) w[i] = rng.uniform() * width - bound;
 }
 
 /** w ~ N(0, 2/fanIn). */
-export function heNormal(w: Float32Array, fanIn: number, rng: Rng): void {
+export function heNormal(w: Float32Array, fanIn: number, rng: RandomSource): void {
   checkInt('heNormal: fanIn', fanIn, 1);
   fillNormal(w, Math.sqrt(2 / fanIn), rng);
 }
 
 /** w ~ U(−√(6/fanIn), √(6/fanIn)): variance 2/fanIn. */
-export function heUniform(w: Float32Array, fanIn: number, rng: Rng): void {
+export function heUniform(w: Float32Array, fanIn: number, rng: RandomSource): void {
   checkInt('heUniform: fanIn', fanIn, 1);
   fillUniform(w, Math.sqrt(6 / fanIn), rng);
 }
 
 /** w ~ N(0, 1/fanIn). */
-export function lecunNormal(w: Float32Array, fanIn: number, rng: Rng): void {
+export function lecunNormal(w: Float32Array, fanIn: number, rng: RandomSource): void {
   checkInt('lecunNormal: fanIn', fanIn, 1);
   fillNormal(w, Math.sqrt(1 / fanIn), rng);
 }
 
 /** w ~ U(−√(6/(fanIn+fanOut)), √(6/(fanIn+fanOut))): variance 2/(fanIn+fanOut). */
-export function glorotUniform(w: Float32Array, fanIn: number, fanOut: number, rng: Rng): void {
+export function glorotUniform(w: Float32Array, fanIn: number, fanOut: number, rng: RandomSource): void {
   checkInt('glorotUniform: fanIn', fanIn, 1);
   checkInt('glorotUniform: fanOut', fanOut, 1);
   fillUniform(w, Math.sqrt(6 / (fanIn + fanOut)), rng);
 }
 
 /** w ~ N(0, 2/(fanIn+fanOut)). */
-export function glorotNormal(w: Float32Array, fanIn: number, fanOut: number, rng: Rng): void {
+export function glorotNormal(w: Float32Array, fanIn: number, fanOut: number, rng: RandomSource): void {
   checkInt('glorotNormal: fanIn', fanIn, 1);
   checkInt('glorotNormal: fanOut', fanOut, 1);
   fillNormal(w, Math.sqrt(2 / (fanIn + fanOut)), rng);
