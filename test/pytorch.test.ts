@@ -25,8 +25,16 @@ import { fileURLToPath } from 'node:url';
 
 import { expectClose } from './util/check.js';
 import { Rng } from '../src/rng.js';
-import { matmul, matmulNaive, matmulShape, type MatmulShape } from '../src/kernels/matmul.js';
 import {
+  alphaDropoutBackward,
+  alphaDropoutCoefficients,
+  alphaDropoutForward,
+  avgPoolBackward,
+  avgPoolForward,
+  batchNormBackward,
+  batchNormForwardEval,
+  batchNormForwardTrain,
+  batchNormUpdateRunning,
   conv2dBackwardInput,
   conv2dBackwardInputNaive,
   conv2dBackwardParams,
@@ -35,27 +43,44 @@ import {
   conv2dForwardNaive,
   conv2dShape,
   conv2dWorkspaceSize,
-} from '../src/kernels/conv2d.js';
-import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolShape } from '../src/kernels/pool.js';
-import { sppBackward, sppForward, sppShape } from '../src/kernels/spp.js';
-import { denseBackwardInput, denseBackwardParams, denseForward, denseShape } from '../src/kernels/dense.js';
-import { eluBackward, eluForward } from '../src/kernels/elu.js';
-import { reluBackward, reluForward } from '../src/kernels/relu.js';
-import { leakyReluBackward, leakyReluForward } from '../src/kernels/leaky-relu.js';
-import { shiftedReluBackward, shiftedReluForward } from '../src/kernels/shifted-relu.js';
-import { seluBackward, seluForward } from '../src/kernels/selu.js';
-import { preluBackward, preluForward } from '../src/kernels/prelu.js';
-import { dropoutBackward, dropoutForward } from '../src/kernels/dropout.js';
-import { alphaDropoutBackward, alphaDropoutCoefficients, alphaDropoutForward } from '../src/kernels/alpha-dropout.js';
-import {
-  batchNormBackward,
-  batchNormForwardEval,
-  batchNormForwardTrain,
-  batchNormUpdateRunning,
-} from '../src/kernels/batchnorm.js';
-import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../src/kernels/softmax-cross-entropy.js';
-import { mseBackward, mseForward } from '../src/kernels/mse.js';
-import { sigmoidCrossEntropyBackward, sigmoidCrossEntropyForward } from '../src/kernels/sigmoid-cross-entropy.js';
+  denseBackwardInput,
+  denseBackwardInputNaive,
+  denseBackwardParams,
+  denseBackwardParamsNaive,
+  denseForward,
+  denseForwardNaive,
+  denseShape,
+  dropoutBackward,
+  dropoutForward,
+  eluBackward,
+  eluForward,
+  leakyReluBackward,
+  leakyReluForward,
+  matmul,
+  matmulNaive,
+  matmulShape,
+  maxPoolBackward,
+  maxPoolForward,
+  mseBackward,
+  mseForward,
+  poolShape,
+  preluBackward,
+  preluForward,
+  reluBackward,
+  reluForward,
+  seluBackward,
+  seluForward,
+  shiftedReluBackward,
+  shiftedReluForward,
+  sigmoidCrossEntropyBackward,
+  sigmoidCrossEntropyForward,
+  softmaxCrossEntropyBackward,
+  softmaxCrossEntropyForward,
+  sppBackward,
+  sppForward,
+  sppShape,
+  type MatmulShape,
+} from '../src/kernels/index.js';
 
 // ---- tolerances (see the header for the reasoning) ----
 const RTOL = 1e-4;
@@ -337,7 +362,7 @@ for (const c of load<SppParams>('spp').cases) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// dense: y = x·Wᵀ + b
+// dense: y = x·Wᵀ + b, fast (through matmul) and naive
 // ---------------------------------------------------------------------------------------------------------
 interface DenseParams {
   n: number;
@@ -346,27 +371,34 @@ interface DenseParams {
   bias: boolean;
 }
 
+const denseVariants = {
+  fast: { forward: denseForward, backwardInput: denseBackwardInput, backwardParams: denseBackwardParams },
+  naive: { forward: denseForwardNaive, backwardInput: denseBackwardInputNaive, backwardParams: denseBackwardParamsNaive },
+};
+
 for (const c of load<DenseParams>('dense').cases) {
   const p = c.params;
-  test(`pytorch dense: ${c.name}`, () => {
-    const P = `dense ${c.name}`;
-    const s = denseShape({ n: p.n, inFeatures: p.inFeatures, outFeatures: p.outFeatures });
-    const x = f32(c, 'x');
-    const w = f32(c, 'w');
-    const b = p.bias ? f32(c, 'b') : null;
-    const dy = f32(c, 'dy');
-    const y = new Float32Array(p.n * p.outFeatures);
-    denseForward(y, x, w, b, s);
-    closeTo(y, c, 'y', P);
-    const dx = new Float32Array(x.length);
-    const dw = new Float32Array(w.length);
-    const db = p.bias ? new Float32Array(p.outFeatures) : null;
-    denseBackwardInput(dx, dy, w, s);
-    denseBackwardParams(dw, db, dy, x, s);
-    closeTo(dx, c, 'dx', P);
-    closeTo(dw, c, 'dw', P);
-    if (db) closeTo(db, c, 'db', P);
-  });
+  for (const [variant, k] of Object.entries(denseVariants)) {
+    test(`pytorch dense (${variant}): ${c.name}`, () => {
+      const P = `dense (${variant}) ${c.name}`;
+      const s = denseShape({ n: p.n, inFeatures: p.inFeatures, outFeatures: p.outFeatures });
+      const x = f32(c, 'x');
+      const w = f32(c, 'w');
+      const b = p.bias ? f32(c, 'b') : null;
+      const dy = f32(c, 'dy');
+      const y = new Float32Array(p.n * p.outFeatures);
+      k.forward(y, x, w, b, s);
+      closeTo(y, c, 'y', P);
+      const dx = new Float32Array(x.length);
+      const dw = new Float32Array(w.length);
+      const db = p.bias ? new Float32Array(p.outFeatures) : null;
+      k.backwardInput(dx, dy, w, s);
+      k.backwardParams(dw, db, dy, x, s);
+      closeTo(dx, c, 'dx', P);
+      closeTo(dw, c, 'dw', P);
+      if (db) closeTo(db, c, 'db', P);
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
