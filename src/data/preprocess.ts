@@ -13,8 +13,14 @@
  *         Σ + b·I = U·diag(λ + b)·Uᵀ… i.e. Σ = U diag(λ) Uᵀ,   W = U·diag(1/√(λ + b))·Uᵀ   (b = filter_bias)
  *         x ← (x − μ)·W                                    (W is symmetric, so row- or column-use agree)
  *
- * GCN needs no fitting (it is per image). A fitted Preprocessor is plain data and converts to JSON
- * (large arrays as base64 float32) so a checkpoint can carry it and inference applies the same transform.
+ * GCN needs no fitting (it is per image). A fitted preprocessor (PreprocessorState) IS plain JSON: the
+ * fitted arrays are stored as base64 of little-endian float32/float64 bytes, so JSON.stringify puts it in a
+ * checkpoint as it is and inference applies exactly the same transform. Decoded arrays are cached per
+ * state object (a WeakMap), so applying a state repeatedly decodes it once.
+ *
+ *   const p = fitPreprocessor('gcn-zca', split.train);   // fitted on train only
+ *   applyPreprocessor(p, split.train);                    // in place
+ *   applyPreprocessor(p, split.test);
  */
 import { DataError, ShapeError } from '../errors.js';
 import { matmul, matmulShape } from '../kernels/matmul.js';
@@ -23,6 +29,11 @@ import { symmetricEigen } from './eigen.js';
 
 export const GCN_DEFAULTS = { scale: 55, sqrtBias: 0, minDivisor: 1e-8, useStd: false, subtractMean: true };
 export const ZCA_DEFAULT_FILTER_BIAS = 0.1;
+export type GcnParams = typeof GCN_DEFAULTS;
+
+/** Named recipes (what --preprocess accepts), besides any comma list such as 'gcn:55,zca:0.1'. */
+export type PreprocessKind = 'none' | 'mean' | 'gcn' | 'zca' | 'gcn-zca';
+export const PREPROCESS_KINDS: readonly PreprocessKind[] = ['none', 'mean', 'gcn', 'zca', 'gcn-zca'];
 
 /** What to fit, in order. */
 export type PreprocessStepSpec =
@@ -30,19 +41,43 @@ export type PreprocessStepSpec =
   | { kind: 'gcn'; scale?: number; sqrtBias?: number; minDivisor?: number; useStd?: boolean; subtractMean?: boolean }
   | { kind: 'zca'; filterBias?: number; /** fit on at most this many training samples (default all) */ fitSamples?: number };
 
-/** A fitted step: everything needed to apply it. */
-export type PreprocessStep =
-  | { kind: 'mean'; mean: Float32Array }
-  | { kind: 'gcn'; scale: number; sqrtBias: number; minDivisor: number; useStd: boolean; subtractMean: boolean }
-  | { kind: 'zca'; filterBias: number; mean: Float32Array; /** (D, D) symmetric */ whiten: Float32Array; /** λ ascending */ eigenvalues: Float64Array };
+/** A float array in JSON: little-endian float32 (or float64) bytes in base64. */
+export interface EncodedArray {
+  dtype: 'float32' | 'float64';
+  length: number;
+  base64: string;
+}
 
-export interface Preprocessor {
+/** A fitted step, as JSON: everything needed to apply it. */
+export type PreprocessStep =
+  | { kind: 'mean'; mean: EncodedArray }
+  | { kind: 'gcn'; scale: number; sqrtBias: number; minDivisor: number; useStd: boolean; subtractMean: boolean }
+  | {
+      kind: 'zca';
+      filterBias: number;
+      /** how many training samples the covariance was computed from */
+      fitSamples: number;
+      mean: EncodedArray;
+      /** (D, D) symmetric, float32 */
+      whiten: EncodedArray;
+      /** λ of the training covariance, ascending, float64 */
+      eigenvalues: EncodedArray;
+    };
+
+/** A fitted preprocessor: plain JSON, stored with the model. */
+export interface PreprocessorState {
+  format: 'elunet-preprocessor';
+  version: 1;
+  /** the recipe it was fitted from, e.g. 'gcn-zca' */
+  recipe: string;
   /** the sample shape it was fitted for */
   c: number;
   h: number;
   w: number;
   steps: PreprocessStep[];
 }
+/** Another name for the same thing. */
+export type Preprocessor = PreprocessorState;
 
 /**
  * Parse a CLI-style description: comma-separated 'mean', 'gcn', 'gcn:<scale>', 'zca', 'zca:<filterBias>',
@@ -50,7 +85,7 @@ export interface Preprocessor {
  */
 export function parsePreprocessSpec(text: string): PreprocessStepSpec[] {
   const out: PreprocessStepSpec[] = [];
-  for (const raw of text.split(',').map((s) => s.trim()).filter((s) => s && s !== 'none')) {
+  for (const raw of text.replace(/^gcn-zca$/, 'gcn,zca').split(',').map((s) => s.trim()).filter((s) => s && s !== 'none')) {
     const [kind, arg] = raw.split(':');
     const num = arg === undefined ? undefined : Number(arg);
     if (arg !== undefined && !Number.isFinite(num)) {
@@ -59,7 +94,7 @@ export function parsePreprocessSpec(text: string): PreprocessStepSpec[] {
     if (kind === 'mean' && arg === undefined) out.push({ kind: 'mean' });
     else if (kind === 'gcn') out.push({ kind: 'gcn', scale: num });
     else if (kind === 'zca') out.push({ kind: 'zca', filterBias: num });
-    else throw new ShapeError(`preprocess: unknown step "${raw}"; expected a comma-separated list of mean, gcn[:scale], zca[:filterBias], or none`);
+    else throw new ShapeError(`preprocess: unknown step "${raw}"; expected a comma-separated list of mean, gcn[:scale], zca[:filterBias], or none (named recipes: ${PREPROCESS_KINDS.join(', ')})`);
   }
   return out;
 }
@@ -87,7 +122,7 @@ export function subtractMean(x: Float32Array, n: number, d: number, mean: Float3
 }
 
 /** Global contrast normalization of each of the n rows of x, in place (see the file header). */
-export function gcn(x: Float32Array, n: number, d: number, p: Extract<PreprocessStep, { kind: 'gcn' }>): void {
+export function gcn(x: Float32Array, n: number, d: number, p: GcnParams): void {
   for (let i = 0; i < n; i++) {
     const row = i * d;
     let sum = 0;
@@ -179,62 +214,101 @@ export function applyZca(x: Float32Array, n: number, d: number, mean: Float32Arr
   }
 }
 
+// ---- JSON arrays -----------------------------------------------------------------------------------
+
+export function encodeArray(a: Float32Array | Float64Array): EncodedArray {
+  const bytes = Buffer.from(a.buffer, a.byteOffset, a.byteLength); // typed arrays are little-endian on every Node platform
+  return { dtype: a instanceof Float32Array ? 'float32' : 'float64', length: a.length, base64: bytes.toString('base64') };
+}
+
+const decoded = new WeakMap<EncodedArray, Float32Array | Float64Array>();
+
+/** The typed array behind an EncodedArray (decoded once per object), checked to hold `expected` values. */
+export function decodeArray(e: EncodedArray, what: string, expected: number): Float32Array | Float64Array {
+  if (!e || typeof e !== 'object' || typeof e.base64 !== 'string' || (e.dtype !== 'float32' && e.dtype !== 'float64')) {
+    throw new DataError(`preprocessor: expected ${what} as {dtype, length, base64}, found ${JSON.stringify(e)?.slice(0, 80)}`);
+  }
+  const hit = decoded.get(e);
+  if (hit && hit.length === expected) return hit;
+  const bytes = Buffer.from(e.base64, 'base64');
+  const size = e.dtype === 'float32' ? 4 : 8;
+  if (bytes.length !== expected * size || e.length !== expected) {
+    throw new DataError(`preprocessor: expected ${what} to hold ${expected} ${e.dtype} values, found ${bytes.length / size}`);
+  }
+  const copy = new Uint8Array(bytes); // an aligned copy
+  const out = e.dtype === 'float32' ? new Float32Array(copy.buffer) : new Float64Array(copy.buffer);
+  decoded.set(e, out);
+  return out;
+}
+
+function f32(e: EncodedArray, what: string, expected: number): Float32Array {
+  const a = decodeArray(e, what, expected);
+  return a instanceof Float32Array ? a : Float32Array.from(a);
+}
+
 // ---- fit / apply ---------------------------------------------------------------------------------------
 
-/** Apply fitted steps to n samples stored in x, in place. */
-export function applyPreprocessorInPlace(p: Preprocessor, x: Float32Array, n: number): void {
+/** Apply the fitted steps to n samples stored in x, in place. */
+export function applyPreprocessorInPlace(p: PreprocessorState, x: Float32Array, n: number): void {
   const d = p.c * p.h * p.w;
   if (x.length < n * d) throw new ShapeError(`preprocess: expected ${n}·${d} values, got ${x.length}`);
-  for (const s of p.steps) {
+  p.steps.forEach((s, i) => {
     switch (s.kind) {
       case 'mean':
-        subtractMean(x, n, d, s.mean);
+        subtractMean(x, n, d, f32(s.mean, `steps[${i}].mean`, d));
         break;
       case 'gcn':
         gcn(x, n, d, s);
         break;
       case 'zca':
-        applyZca(x, n, d, s.mean, s.whiten);
+        applyZca(x, n, d, f32(s.mean, `steps[${i}].mean`, d), f32(s.whiten, `steps[${i}].whiten`, d * d));
         break;
       default: {
         const never: never = s;
-        throw new ShapeError(`preprocess: unknown step ${(never as { kind: string }).kind}`);
+        throw new DataError(`preprocessor: unknown step kind ${(never as { kind: string }).kind}`);
       }
     }
-  }
-}
-
-/** A preprocessed copy of ds (or ds itself, modified, with inPlace). Shapes must match the fitted ones. */
-export function applyPreprocessor(p: Preprocessor, ds: Dataset, opts: { inPlace?: boolean } = {}): Dataset {
-  if (ds.c !== p.c || ds.h !== p.h || ds.w !== p.w) {
-    throw new ShapeError(`preprocess: fitted for samples (${p.c},${p.h},${p.w}), ${ds.name} has (${ds.c},${ds.h},${ds.w})`);
-  }
-  const images = opts.inPlace ? ds.images : ds.images.slice();
-  applyPreprocessorInPlace(p, images, ds.n);
-  return opts.inPlace ? ds : { ...ds, images };
+  });
 }
 
 /**
- * Fit the steps on the training set, in order: each step is fitted on the training data as transformed by
- * the steps before it. The training set itself is not modified.
+ * Apply a fitted preprocessor to ds IN PLACE (its images are overwritten) and return ds.
+ * The sample shape must be the one it was fitted for.
  */
-export function fitPreprocessor(train: Dataset, specs: PreprocessStepSpec[] | string): Preprocessor {
-  const list = typeof specs === 'string' ? parsePreprocessSpec(specs) : specs;
+export function applyPreprocessor(p: PreprocessorState, ds: Dataset): Dataset {
+  if (ds.c !== p.c || ds.h !== p.h || ds.w !== p.w) {
+    throw new ShapeError(
+      `preprocess: fitted for samples (${p.c},${p.h},${p.w}) but ${ds.name} has (${ds.c},${ds.h},${ds.w}); fit it on data of this shape`,
+    );
+  }
+  applyPreprocessorInPlace(p, ds.images, ds.n);
+  return ds;
+}
+
+/**
+ * Fit a recipe on the training set: each step is fitted on the training data as transformed by the steps
+ * before it. The training set itself is not modified (call applyPreprocessor for that).
+ */
+export function fitPreprocessor(recipe: PreprocessKind | string | PreprocessStepSpec[], train: Dataset): PreprocessorState {
+  const list = typeof recipe === 'string' ? parsePreprocessSpec(recipe) : recipe;
+  const name = typeof recipe === 'string' ? recipe : list.map((s) => s.kind).join(',') || 'none';
   const d = train.c * train.h * train.w;
-  const p: Preprocessor = { c: train.c, h: train.h, w: train.w, steps: [] };
+  const p: PreprocessorState = { format: 'elunet-preprocessor', version: 1, recipe: name, c: train.c, h: train.h, w: train.w, steps: [] };
   if (list.length === 0) return p;
   const x = train.images.slice(0, train.n * d);
-  for (const spec of list) {
+  list.forEach((spec, i) => {
     let step: PreprocessStep;
     switch (spec.kind) {
       case 'mean':
-        step = { kind: 'mean', mean: pixelMean(x, train.n, d) };
+        step = { kind: 'mean', mean: encodeArray(pixelMean(x, train.n, d)) };
         break;
       case 'gcn': {
-        const g = { ...GCN_DEFAULTS };
-        for (const k of ['scale', 'sqrtBias', 'minDivisor', 'useStd', 'subtractMean'] as const) {
-          if (spec[k] !== undefined) (g as Record<string, unknown>)[k] = spec[k];
-        }
+        const g: GcnParams = { ...GCN_DEFAULTS };
+        if (spec.scale !== undefined) g.scale = spec.scale;
+        if (spec.sqrtBias !== undefined) g.sqrtBias = spec.sqrtBias;
+        if (spec.minDivisor !== undefined) g.minDivisor = spec.minDivisor;
+        if (spec.useStd !== undefined) g.useStd = spec.useStd;
+        if (spec.subtractMean !== undefined) g.subtractMean = spec.subtractMean;
         if (!(g.scale >= g.minDivisor)) throw new ShapeError(`gcn: scale must be ≥ minDivisor (${g.minDivisor}), got ${g.scale}`);
         step = { kind: 'gcn', ...g };
         break;
@@ -242,7 +316,15 @@ export function fitPreprocessor(train: Dataset, specs: PreprocessStepSpec[] | st
       case 'zca': {
         const b = spec.filterBias ?? ZCA_DEFAULT_FILTER_BIAS;
         const m = Math.min(train.n, spec.fitSamples ?? train.n);
-        step = { kind: 'zca', filterBias: b, ...fitZca(x, m, d, b) };
+        const z = fitZca(x, m, d, b);
+        step = {
+          kind: 'zca',
+          filterBias: b,
+          fitSamples: m,
+          mean: encodeArray(z.mean),
+          whiten: encodeArray(z.whiten),
+          eigenvalues: encodeArray(z.eigenvalues),
+        };
         break;
       }
       default: {
@@ -251,94 +333,34 @@ export function fitPreprocessor(train: Dataset, specs: PreprocessStepSpec[] | st
       }
     }
     p.steps.push(step);
-    if (spec !== list[list.length - 1]) applyPreprocessorInPlace({ ...p, steps: [step] }, x, train.n);
-  }
+    if (i < list.length - 1) applyPreprocessorInPlace({ ...p, steps: [step] }, x, train.n);
+  });
   return p;
 }
 
-// ---- JSON ----------------------------------------------------------------------------------------------
-
-/** A float array in JSON: little-endian float32 (or float64) bytes in base64. */
-export interface EncodedArray {
-  dtype: 'float32' | 'float64';
-  length: number;
-  base64: string;
-}
-
-function encode(a: Float32Array | Float64Array): EncodedArray {
-  const bytes = Buffer.from(a.buffer, a.byteOffset, a.byteLength); // typed arrays are little-endian on every Node platform
-  return { dtype: a instanceof Float32Array ? 'float32' : 'float64', length: a.length, base64: bytes.toString('base64') };
-}
-
-function decode(e: EncodedArray, what: string, expected: number): Float32Array | Float64Array {
-  if (!e || typeof e.base64 !== 'string' || (e.dtype !== 'float32' && e.dtype !== 'float64')) {
-    throw new DataError(`preprocessor JSON: expected ${what} as {dtype, length, base64}, found ${JSON.stringify(e)?.slice(0, 80)}`);
-  }
-  const bytes = Buffer.from(e.base64, 'base64');
-  const size = e.dtype === 'float32' ? 4 : 8;
-  if (bytes.length !== expected * size || e.length !== expected) {
-    throw new DataError(`preprocessor JSON: expected ${what} to hold ${expected} ${e.dtype} values, found ${bytes.length / size}`);
-  }
-  const copy = new Uint8Array(bytes); // aligned copy
-  return e.dtype === 'float32' ? new Float32Array(copy.buffer) : new Float64Array(copy.buffer);
-}
-
-export type PreprocessorJSON = {
-  format: 'elunet-preprocessor';
-  version: 1;
-  c: number;
-  h: number;
-  w: number;
-  steps: Record<string, unknown>[];
-};
-
-export function preprocessorToJSON(p: Preprocessor): PreprocessorJSON {
-  return {
-    format: 'elunet-preprocessor',
-    version: 1,
-    c: p.c,
-    h: p.h,
-    w: p.w,
-    steps: p.steps.map((s) => {
-      switch (s.kind) {
-        case 'mean':
-          return { kind: 'mean', mean: encode(s.mean) };
-        case 'gcn':
-          return { ...s };
-        case 'zca':
-          return { kind: 'zca', filterBias: s.filterBias, mean: encode(s.mean), whiten: encode(s.whiten), eigenvalues: encode(s.eigenvalues) };
-      }
-    }),
-  };
-}
-
-export function preprocessorFromJSON(json: unknown): Preprocessor {
-  const j = json as PreprocessorJSON;
+/**
+ * Check a preprocessor read back from JSON (a checkpoint): format, shape and every array's length.
+ * Returns it typed; throws a DataError naming what is wrong.
+ */
+export function validatePreprocessor(json: unknown, source = 'preprocessor JSON'): PreprocessorState {
+  const j = json as PreprocessorState;
   if (!j || j.format !== 'elunet-preprocessor' || j.version !== 1 || !Array.isArray(j.steps)) {
-    throw new DataError(`preprocessor JSON: expected {format: 'elunet-preprocessor', version: 1, steps: [...]}, found ${JSON.stringify(json)?.slice(0, 80)}`);
+    throw new DataError(`${source}: expected {format: 'elunet-preprocessor', version: 1, steps: [...]}, found ${JSON.stringify(json)?.slice(0, 80)}`);
   }
   const d = j.c * j.h * j.w;
-  if (!Number.isInteger(d) || d <= 0) throw new DataError(`preprocessor JSON: expected positive c, h, w, found ${j.c}, ${j.h}, ${j.w}`);
-  const steps: PreprocessStep[] = j.steps.map((s, i) => {
-    const kind = s.kind;
-    if (kind === 'mean') return { kind, mean: decode(s.mean as EncodedArray, `steps[${i}].mean`, d) as Float32Array };
-    if (kind === 'gcn') {
-      const g = s as unknown as Extract<PreprocessStep, { kind: 'gcn' }>;
+  if (!Number.isInteger(d) || d <= 0) throw new DataError(`${source}: expected positive c, h, w, found ${j.c}, ${j.h}, ${j.w}`);
+  j.steps.forEach((s, i) => {
+    if (s.kind === 'mean') decodeArray(s.mean, `${source} steps[${i}].mean`, d);
+    else if (s.kind === 'gcn') {
       for (const k of ['scale', 'sqrtBias', 'minDivisor'] as const) {
-        if (typeof g[k] !== 'number') throw new DataError(`preprocessor JSON: expected steps[${i}].${k} to be a number, found ${g[k]}`);
+        if (typeof s[k] !== 'number') throw new DataError(`${source}: expected steps[${i}].${k} to be a number, found ${s[k]}`);
       }
-      return { kind, scale: g.scale, sqrtBias: g.sqrtBias, minDivisor: g.minDivisor, useStd: !!g.useStd, subtractMean: g.subtractMean !== false };
+    } else if (s.kind === 'zca') {
+      decodeArray(s.mean, `${source} steps[${i}].mean`, d);
+      decodeArray(s.whiten, `${source} steps[${i}].whiten`, d * d);
+    } else {
+      throw new DataError(`${source}: expected steps[${i}].kind to be mean, gcn or zca, found ${String((s as { kind: unknown }).kind)}`);
     }
-    if (kind === 'zca') {
-      return {
-        kind,
-        filterBias: Number(s.filterBias),
-        mean: Float32Array.from(decode(s.mean as EncodedArray, `steps[${i}].mean`, d)),
-        whiten: Float32Array.from(decode(s.whiten as EncodedArray, `steps[${i}].whiten`, d * d)),
-        eigenvalues: Float64Array.from(decode(s.eigenvalues as EncodedArray, `steps[${i}].eigenvalues`, d)),
-      };
-    }
-    throw new DataError(`preprocessor JSON: expected steps[${i}].kind to be mean, gcn or zca, found ${String(kind)}`);
   });
-  return { c: j.c, h: j.h, w: j.w, steps };
+  return j;
 }
