@@ -221,7 +221,7 @@ export function lineChart(opts: LineChartOptions): Canvas {
   const colors = series.map((sr, i) => toRgb(sr.color, sr.name, i));
   series.forEach((sr, i) => {
     if (!sr.std) return;
-    drawBand(canvas, sr, colors[i], bandAlpha, px, py, logY ? yLo : -Infinity);
+    drawBand(canvas, sr, colors[i], bandAlpha, px, py, logY, yLo);
   });
   series.forEach((sr, i) => {
     const n = sr.x.length;
@@ -282,13 +282,17 @@ function drawBand(
   alpha: number,
   px: (x: number) => number,
   py: (y: number) => number,
-  floor: number,
+  logY: boolean,
+  axisLo: number,
 ): void {
   const std = sr.std!;
+  // on a log axis y − std may be ≤ 0: the band then reaches down to the bottom of the axis
+  const floor = logY ? axisLo : -Infinity;
   // split at missing values: each finite run becomes its own polygon
   let start = 0;
   const n = sr.x.length;
-  const ok = (k: number): boolean => Number.isFinite(sr.x[k]) && Number.isFinite(sr.y[k]) && Number.isFinite(std[k]);
+  const ok = (k: number): boolean =>
+    Number.isFinite(sr.x[k]) && Number.isFinite(sr.y[k]) && Number.isFinite(std[k]) && (!logY || sr.y[k] > 0);
   while (start < n) {
     while (start < n && !ok(start)) start++;
     let end = start;
@@ -297,7 +301,6 @@ function drawBand(
       const pts: number[] = [];
       for (let k = start; k < end; k++) pts.push(px(sr.x[k]), py(sr.y[k] + Math.abs(std[k])));
       for (let k = end - 1; k >= start; k--) {
-        // on a log axis y − std may be ≤ 0: clamp it to the bottom of the axis
         const lo = Math.max(sr.y[k] - Math.abs(std[k]), floor);
         pts.push(px(sr.x[k]), py(lo));
       }
@@ -376,7 +379,9 @@ function drawLegend(
     const sx = x + pad;
     if (sr.std) canvas.fillRect(sx, cy - 4 * s, swatch, 8 * s + 1, colors[i], 0.18);
     const wl = sr.width ?? lineWidth;
-    canvas.line(sx + 1, cy, sx + swatch - 1, cy, colors[i], {
+    // an even width centred between two pixel rows covers both fully (crisp swatch)
+    const ly = wl % 2 === 0 ? cy - 0.5 : cy;
+    canvas.line(sx + 1, ly, sx + swatch - 1, ly, colors[i], {
       width: wl,
       dash: sr.dashed ? [4 * wl, 3 * wl] : undefined,
     });

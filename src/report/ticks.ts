@@ -14,8 +14,10 @@
  * Tick values are k·step computed from the integer k and rounded to the step's decimals, so labels never
  * read 0.30000000000000004.
  *
- * Log axes. The range is widened to whole decades 10^⌊log10 lo⌋ .. 10^⌈log10 hi⌉; every decade is a tick,
- * and when the axis spans at most two decades 2·10^k and 5·10^k are labelled too.
+ * Log axes. Powers of ten are labelled (every k-th one on axes spanning many decades); on axes spanning
+ * at most about two decades 2·10^k and 5·10^k are labelled too, within about one decade also 3·10^k, and
+ * within half a decade every m·10^k; a range narrower still is labelled with linear nice ticks.
+ * The other m·10^k (m = 2..9) are returned as minor ticks for light grid lines.
  */
 import { ShapeError } from '../errors.js';
 
@@ -103,37 +105,65 @@ function formatLogTick(m: number, e: number): string {
   return `${m}e${e}`;
 }
 
-/** Decade ticks covering [lo, hi] for a log axis (lo > 0); see the file header. */
+/**
+ * Ticks for a log axis showing [lo, hi] (lo > 0); see the file header. The axis is the data range padded
+ * by 3 % of its span in log10 units, and snapped to a power of ten when one lies within 10 % of the span
+ * outside the data (so a curve from 0.011 to 0.9 gets the axis 0.01 .. 1).
+ */
 export function logTicks(lo: number, hi: number, maxLabels = 8): Ticks {
   if (!(lo > 0) || !(hi > 0) || !Number.isFinite(lo) || !Number.isFinite(hi)) {
     throw new ShapeError(`logTicks: a log axis needs a positive finite range, got [${lo}, ${hi}]; use a linear axis for data ≤ 0`);
   }
   if (lo > hi) [lo, hi] = [hi, lo];
-  const eLo = Math.floor(Math.log10(lo) + 1e-9);
-  let eHi = Math.ceil(Math.log10(hi) - 1e-9);
-  if (eHi === eLo) eHi++;
-  const decades = eHi - eLo;
+  let lLo = Math.log10(lo);
+  let lHi = Math.log10(hi);
+  if (lHi - lLo < 0.3) {
+    // less than a factor of 2: widen symmetrically so the axis shows at least two labelled ticks
+    const mid = (lLo + lHi) / 2;
+    lLo = mid - 0.15;
+    lHi = mid + 0.15;
+  }
+  const span = lHi - lLo;
+  const snapLo = Math.floor(lLo + 1e-9);
+  const snapHi = Math.ceil(lHi - 1e-9);
+  const aLo = lLo - snapLo <= 0.1 * span ? snapLo : lLo - 0.03 * span;
+  const aHi = snapHi - lHi <= 0.1 * span ? snapHi : lHi + 0.03 * span;
+  const axisSpan = aHi - aLo;
+  // which mantissas get a label: only decades on long axes, 1-2-5 on medium, 1-2-3-5 within about a decade
+  const labelled = axisSpan > 2.5 ? [1] : axisSpan > 1.2 ? [1, 2, 5] : axisSpan > 0.6 ? [1, 2, 3, 5] : [1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const eFirst = Math.floor(aLo);
+  const eLast = Math.ceil(aHi);
+  const every = Math.max(1, Math.ceil((eLast - eFirst + 1) / maxLabels));
   const values: number[] = [];
   const labels: string[] = [];
   const minor: number[] = [];
-  // label every `every`-th decade so that at most maxLabels labels appear
-  const every = Math.max(1, Math.ceil((decades + 1) / maxLabels));
-  for (let e = eLo; e <= eHi; e++) {
-    const v = Number((10 ** e).toPrecision(12));
-    if ((e - eLo) % every === 0) {
-      values.push(v);
-      labels.push(formatLogTick(1, e));
-    } else minor.push(v);
-    if (e === eHi) break;
-    for (let m = 2; m <= 9; m++) {
-      const mv = Number((m * 10 ** e).toPrecision(12));
-      if (decades <= 2 && (m === 2 || m === 5)) {
-        values.push(mv);
+  const eps = 1e-9;
+  for (let e = eFirst; e <= eLast; e++) {
+    for (let m = 1; m <= 9; m++) {
+      const l = Math.log10(m) + e;
+      if (l < aLo - eps || l > aHi + eps) continue;
+      const v = Number((m * 10 ** e).toPrecision(12));
+      const isLabel = labelled.includes(m) && (m !== 1 || (e - eFirst) % every === 0) && (every === 1 || m === 1);
+      if (isLabel) {
+        values.push(v);
         labels.push(formatLogTick(m, e));
-      } else minor.push(mv);
+      } else minor.push(v);
     }
   }
-  const axisLo = Number((10 ** eLo).toPrecision(12));
-  const axisHi = Number((10 ** eHi).toPrecision(12));
-  return { lo: axisLo, hi: axisHi, values, labels, step: 0, minor };
+  const axisLo = Number((10 ** aLo).toPrecision(12));
+  const axisHi = Number((10 ** aHi).toPrecision(12));
+  if (values.length < 2) {
+    // a range narrower than from one m·10^k to the next: label it like a linear axis
+    const lin = niceTicks(axisLo, axisHi, 4);
+    const inside = lin.values.map((v, i) => [v, i] as const).filter(([v]) => v >= axisLo && v <= axisHi);
+    return { lo: axisLo, hi: axisHi, values: inside.map(([v]) => v), labels: inside.map(([, i]) => lin.labels[i]), step: 0, minor };
+  }
+  return {
+    lo: axisLo,
+    hi: axisHi,
+    values,
+    labels,
+    step: 0,
+    minor,
+  };
 }
