@@ -1,0 +1,255 @@
+/**
+ * Does the gradient checker catch the mistakes people actually make in a backward pass?
+ *
+ * A gradient test is only worth having if it fails on a wrong backward. Here we write deliberately broken
+ * copies of the conv2d and dense backward passes — a flipped sign, an off-by-one index in the conv weight
+ * gradient, `=` where `+=` belongs (a missing accumulation), a missing term — and assert that gradCheck
+ * rejects every one of them while it accepts the real kernels on the very same problem.
+ *
+ * The broken conv passes are a copy of the seven-loop reference in src/kernels/conv2d.ts with one switch per
+ * planted bug; the broken dense passes wrap the real kernels.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  conv2dShape,
+  conv2dWorkspaceSize,
+  conv2dForward,
+  conv2dBackwardInput,
+  conv2dBackwardParams,
+  conv2dBackwardInputNaive,
+  conv2dBackwardParamsNaive,
+  type Conv2dShape,
+} from '../src/kernels/conv2d.js';
+import { denseShape, denseForward, denseBackwardInput, denseBackwardParams, type DenseShape } from '../src/kernels/dense.js';
+import { Rng } from '../src/rng.js';
+import { gradCheck, randomArray } from './util/check.js';
+
+type ConvBug = 'none' | 'sign' | 'offByOne' | 'overwrite' | 'missingTap' | 'missingSample';
+
+/** conv2dBackwardInputNaive, with a planted bug. */
+function convBackwardInputPlanted(dx: Float32Array, dy: Float32Array, w: Float32Array, s: Conv2dShape, bug: ConvBug): void {
+  const { n: N, c: C, h: H, w: W, oc: OC, kh: KH, kw: KW, stride, padTop, padLeft, oh: OH, ow: OW } = s;
+  // 'missingTap': the q loop stops one short, so the last column of every filter never sends gradient back
+  const qEnd = bug === 'missingTap' ? KW - 1 : KW;
+  // 'sign': dx −= … (e.g. from differentiating y = b − w·x by mistake)
+  const sign = bug === 'sign' ? -1 : 1;
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < OC; o++) {
+      for (let i = 0; i < OH; i++) {
+        for (let j = 0; j < OW; j++) {
+          const g = dy[((n * OC + o) * OH + i) * OW + j];
+          for (let c = 0; c < C; c++) {
+            for (let p = 0; p < KH; p++) {
+              const u = i * stride + p - padTop;
+              if (u < 0 || u >= H) continue;
+              for (let q = 0; q < qEnd; q++) {
+                const v = j * stride + q - padLeft;
+                if (v < 0 || v >= W) continue;
+                dx[((n * C + c) * H + u) * W + v] += sign * g * w[((o * C + c) * KH + p) * KW + q];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** conv2dBackwardParamsNaive, with a planted bug. */
+function convBackwardParamsPlanted(dw: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, s: Conv2dShape,
+                                   bug: ConvBug): void {
+  const { n: N, c: C, h: H, w: W, oc: OC, kh: KH, kw: KW, stride, padTop, padLeft, oh: OH, ow: OW } = s;
+  // 'offByOne': the input row of tap p is taken as i·s + p − padTop + 1 (a pad or tap index off by one)
+  const shift = bug === 'offByOne' ? 1 : 0;
+  for (let o = 0; o < OC; o++) {
+    for (let c = 0; c < C; c++) {
+      for (let p = 0; p < KH; p++) {
+        for (let q = 0; q < KW; q++) {
+          let sum = 0;
+          for (let n = 0; n < N; n++) {
+            for (let i = 0; i < OH; i++) {
+              const u = i * stride + p - padTop + shift;
+              if (u < 0 || u >= H) continue;
+              for (let j = 0; j < OW; j++) {
+                const v = j * stride + q - padLeft;
+                if (v < 0 || v >= W) continue;
+                sum += dy[((n * OC + o) * OH + i) * OW + j] * x[((n * C + c) * H + u) * W + v];
+              }
+            }
+          }
+          const at = ((o * C + c) * KH + p) * KW + q;
+          // 'overwrite': dw = … instead of dw += … (right for one batch, wrong once gradients accumulate)
+          if (bug === 'overwrite') dw[at] = sum;
+          else dw[at] += sum;
+        }
+      }
+    }
+  }
+  for (let o = 0; o < OC; o++) {
+    let sum = 0;
+    // 'missingSample': the bias gradient sums over the first sample only
+    const nEnd = bug === 'missingSample' ? 1 : N;
+    for (let n = 0; n < nEnd; n++) {
+      for (let t = 0; t < OH * OW; t++) sum += dy[(n * OC + o) * OH * OW + t];
+    }
+    db[o] += sum;
+  }
+}
+
+/**
+ * One small conv problem (two samples, asymmetric padding, a 3×2 kernel so that rows and columns differ)
+ * and gradCheck over all of x, w and b with the given backward.
+ */
+function checkConv(backward: (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array,
+                              x: Float32Array, w: Float32Array, s: Conv2dShape) => void) {
+  const s = conv2dShape({ n: 2, c: 2, h: 5, w: 4, oc: 2, kh: 3, kw: 2, pad: { top: 1, bottom: 0, left: 0, right: 1 } });
+  const rng = new Rng(42);
+  const x = randomArray(rng, s.n * s.c * s.h * s.w);
+  const w = randomArray(rng, s.oc * s.c * s.kh * s.kw);
+  const b = randomArray(rng, s.oc);
+  const [dx, dw, db] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(b.length)];
+  const y = new Float32Array(s.n * s.oc * s.oh * s.ow);
+  const ws = new Float32Array(conv2dWorkspaceSize(s));
+  return gradCheck({
+    name: 'conv2d',
+    seed: 7,
+    maxChecks: 1000, // every element: a bug that touches only some entries cannot slip through the sample
+    params: [
+      { name: 'x', value: x, grad: dx },
+      { name: 'w', value: w, grad: dw },
+      { name: 'b', value: b, grad: db },
+    ],
+    forward: () => {
+      conv2dForward(y, x, w, b, s, ws);
+      return y;
+    },
+    backward: (dout) => backward(dx, dw, db, dout, x, w, s),
+  });
+}
+
+const realConvNaive = (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array,
+                       w: Float32Array, s: Conv2dShape) => {
+  conv2dBackwardInputNaive(dx, dy, w, s);
+  conv2dBackwardParamsNaive(dw, db, dy, x, s);
+};
+const planted = (bug: ConvBug) =>
+  (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, w: Float32Array, s: Conv2dShape) => {
+    convBackwardInputPlanted(dx, dy, w, s, bug);
+    convBackwardParamsPlanted(dw, db, dy, x, s, bug);
+  };
+
+test('gradCheck accepts the real conv2d backward passes (naive and fast) and the unbroken local copy', () => {
+  for (const [name, backward] of [
+    ['naive', realConvNaive],
+    ['fast', (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, w: Float32Array, s: Conv2dShape) => {
+      const ws = new Float32Array(conv2dWorkspaceSize(s));
+      conv2dBackwardInput(dx, dy, w, s, ws);
+      conv2dBackwardParams(dw, db, dy, x, s, ws);
+    }],
+    ['local copy, no bug', planted('none')],
+  ] as const) {
+    const r = checkConv(backward);
+    assert.equal(r.ok, true, `${name}: ${r.failures.join('\n')}`);
+  }
+});
+
+for (const [bug, what] of [
+  ['sign', 'a flipped sign in the input gradient (dx −= …)'],
+  ['offByOne', 'an off-by-one input row in the weight gradient'],
+  ['overwrite', 'a missing accumulation in the weight gradient (dw = … instead of +=)'],
+  ['missingTap', 'a missing term: the last filter column left out of the input gradient'],
+  ['missingSample', 'a missing term: the bias gradient summed over the first sample only'],
+] as const) {
+  test(`gradCheck rejects a conv2d backward with ${what}`, () => {
+    const r = checkConv(planted(bug));
+    assert.equal(r.ok, false, `planted bug '${bug}' passed the gradient check (worst error ${r.worst})`);
+    // Each of these bugs is a gross error (relative error ≫ the 1e-2 tolerance), not a borderline one.
+    assert.ok(r.worst > 0.1, `planted bug '${bug}' gave only a worst error of ${r.worst}`);
+  });
+}
+
+test('gradCheck rejects the fast conv2d backward wrapped to overwrite instead of accumulate', () => {
+  const r = checkConv((dx, dw, db, dy, x, w, s) => {
+    const ws = new Float32Array(conv2dWorkspaceSize(s));
+    dx.fill(0); // what `dx = …` amounts to: whatever the buffer held (another branch's gradient) is lost
+    conv2dBackwardInput(dx, dy, w, s, ws);
+    conv2dBackwardParams(dw, db, dy, x, s, ws);
+  });
+  assert.equal(r.ok, false);
+});
+
+// ─────────────────────────────────────────────── dense ───────────────────────────────────────────────
+
+type DenseBackward = (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array,
+                      w: Float32Array, s: DenseShape) => void;
+
+/** gradCheck of a 3-sample, 5-in, 4-out dense layer (in ≠ out, so a transposed index cannot go unnoticed). */
+function checkDense(backward: DenseBackward) {
+  const s = denseShape({ n: 3, inFeatures: 5, outFeatures: 4 });
+  const rng = new Rng(5);
+  const x = randomArray(rng, 15);
+  const w = randomArray(rng, 20);
+  const b = randomArray(rng, 4);
+  const [dx, dw, db] = [new Float32Array(15), new Float32Array(20), new Float32Array(4)];
+  const y = new Float32Array(12);
+  return gradCheck({
+    name: 'dense',
+    seed: 9,
+    maxChecks: 1000,
+    params: [
+      { name: 'x', value: x, grad: dx },
+      { name: 'w', value: w, grad: dw },
+      { name: 'b', value: b, grad: db },
+    ],
+    forward: () => {
+      denseForward(y, x, w, b, s);
+      return y;
+    },
+    backward: (dout) => backward(dx, dw, db, dout, x, w, s),
+  });
+}
+
+const realDense: DenseBackward = (dx, dw, db, dy, x, w, s) => {
+  denseBackwardInput(dx, dy, w, s);
+  denseBackwardParams(dw, db, dy, x, s);
+};
+
+test('gradCheck accepts the real dense backward', () => {
+  const r = checkDense(realDense);
+  assert.equal(r.ok, true, r.failures.join('\n'));
+});
+
+test('gradCheck rejects broken dense backward passes', () => {
+  const broken: [string, DenseBackward][] = [
+    ['flipped sign in dx', (dx, dw, db, dy, x, w, s) => {
+      const neg = dy.map((g) => -g);
+      denseBackwardInput(dx, neg, w, s);
+      denseBackwardParams(dw, db, dy, x, s);
+    }],
+    ['dw overwritten (=) instead of accumulated', (dx, dw, db, dy, x, w, s) => {
+      dw.fill(0);
+      realDense(dx, dw, db, dy, x, w, s);
+    }],
+    ['dw computed as xᵀ·dy, i.e. stored (in, out) instead of (out, in)', (dx, dw, db, dy, x, w, s) => {
+      denseBackwardInput(dx, dy, w, s);
+      const { n: N, inFeatures: IN, outFeatures: OUT } = s;
+      for (let i = 0; i < IN; i++) {
+        for (let o = 0; o < OUT; o++) {
+          let sum = 0;
+          for (let n = 0; n < N; n++) sum += x[n * IN + i] * dy[n * OUT + o];
+          dw[i * OUT + o] += sum; // wrong index: should be dw[o * IN + i]
+        }
+      }
+      for (let n = 0; n < N; n++) for (let o = 0; o < OUT; o++) db[o] += dy[n * OUT + o];
+    }],
+    ['bias gradient missing', (dx, dw, db, dy, x, w, s) => {
+      denseBackwardInput(dx, dy, w, s);
+      denseBackwardParams(dw, null, dy, x, s);
+    }],
+  ];
+  for (const [what, backward] of broken) {
+    const r = checkDense(backward);
+    assert.equal(r.ok, false, `'${what}' passed the gradient check (worst error ${r.worst})`);
+  }
+});
