@@ -143,8 +143,13 @@ export function saveCheckpoint(dir: string, ck: Checkpoint): CheckpointIndex {
     optimizer,
     meta: ck.meta ?? null,
   };
-  writeFileAtomic(join(dir, INDEX_FILE), JSON.stringify(index, null, 2) + '\n');
+  writeFileAtomic(join(dir, INDEX_FILE), formatIndex(index));
   return index;
+}
+
+/** Pretty JSON, but with arrays of numbers (shapes, metric series) kept on one line. */
+function formatIndex(index: CheckpointIndex): string {
+  return JSON.stringify(index, null, 2).replace(/\[\s+(-?[\d.eE+-]+(?:,\s+-?[\d.eE+-]+)*)\s+\]/g, (_, body: string) => `[${body.replace(/\s+/g, ' ')}]`) + '\n';
 }
 
 /** Reads and checks checkpoint.json only (no tensors): for listing or inspecting runs. */
