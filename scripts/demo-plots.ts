@@ -48,7 +48,7 @@ const acts: [string, number, number][] = [
   ['LReLU', 0.075, 0.09],
   ['SReLU', 0.07, 0.1],
 ];
-const lossSeries: Series[] = acts.map(([name, final, rate]) => ({ name, x: epochs, ...runs(final, rate, 0.02) }));
+const lossSeries: Series[] = acts.map(([name, final, rate]) => ({ name, x: epochs, ...runs(final, rate, 0.04) }));
 
 const curves = lineChart({
   title: 'Training loss, MNIST (mean ± std over 5 runs)',
@@ -135,4 +135,46 @@ console.log(`wrote PNGs to ${out}/`);
   linesOf(34).forEach((l, i) => drawText(spec, l, 5, 40 + i * 30, [0, 0, 0], { scale: 3 }));
   drawText(spec, 'rotated y label', 600, 250, [200, 0, 0], { rotate: 90, scale: 2 });
   spec.savePNG(join(out, 'font.png'));
+}
+
+// All six activations, large chart (fontScale 2 from 1000 px wide), mean ± std, one dashed.
+{
+  const six = ['ELU', 'ReLU', 'LReLU', 'SReLU', 'PReLU', 'SELU'];
+  const big = lineChart({
+    title: 'Test error on CIFAR-100 (mean ± std over 3 runs)',
+    xLabel: 'epoch',
+    yLabel: 'test error (%)',
+    width: 1100,
+    height: 640,
+    series: six.map((name, k) => {
+      const r = runs(0.3 + 0.03 * k, 0.06 - 0.004 * k, 0.05);
+      return { name, x: epochs, y: r.y.map((v) => 70 * v), std: r.std.map((v) => 70 * v), dashed: name === 'SELU' };
+    }),
+  });
+  big.savePNG(join(out, 'six.png'));
+}
+
+// Edge cases: NaN gaps, negative values, a single point, a long name, few integer epochs.
+{
+  const a = lineChart({
+    title: 'gaps and negatives',
+    xLabel: 'step',
+    yLabel: 'mean activation',
+    width: 420,
+    height: 300,
+    series: [
+      { name: 'ELU', x: [0, 1, 2, 3, 4, 5, 6], y: [-0.8, -0.5, NaN, -0.1, 0.05, 0.1, 0.12], std: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1] },
+      { name: 'a very long series name that will not fit', x: [3], y: [0.3] },
+    ],
+  });
+  const b = lineChart({
+    title: '3 epochs',
+    xLabel: 'epoch',
+    yLabel: 'accuracy',
+    width: 420,
+    height: 300,
+    series: [{ name: 'ReLU', x: [1, 2, 3], y: [0.91, 0.95, 0.97] }],
+  });
+  const c = lineChart({ title: 'tiny values', width: 420, height: 300, series: [{ name: 'PReLU', x: [0, 1e-4, 2e-4], y: [0.0013, 0.0171, 0.009] }] });
+  multiPanel([a, b, c]).savePNG(join(out, 'edge.png'));
 }
