@@ -5,6 +5,7 @@
  * worker that assembles it, do not change what the network sees.
  */
 import { keyedRng } from '../rng.js';
+import { cropFlip } from '../data/augment.js';
 
 /** The part of a dataset the training loop needs; images are (N, C, H, W) floats. */
 export interface SampleSource {
@@ -42,8 +43,7 @@ export function assembleBatch(
   seed: number,
   step: number,
 ): void {
-  const { c, h, w } = src;
-  const size = c * h * w;
+  const size = src.c * src.h * src.w;
   const augment = aug.pad > 0 || aug.flip;
   for (let k = 0; k < count; k++) {
     const id = ids[offset + k];
@@ -56,25 +56,9 @@ export function assembleBatch(
     }
     const rng = keyedRng(seed, step, id, 0x61756721);
     const span = 2 * aug.pad + 1;
-    const oy = aug.pad > 0 ? rng.int(span) - aug.pad : 0;
-    const ox = aug.pad > 0 ? rng.int(span) - aug.pad : 0;
+    const dy = aug.pad > 0 ? rng.int(span) : 0;
+    const dx = aug.pad > 0 ? rng.int(span) : 0;
     const flip = aug.flip && rng.uniform() < 0.5;
-    for (let ch = 0; ch < c; ch++) {
-      const plane = ch * h * w;
-      for (let i = 0; i < h; i++) {
-        const si = i + oy;
-        const dstRow = dstBase + plane + i * w;
-        if (si < 0 || si >= h) {
-          x.fill(0, dstRow, dstRow + w);
-          continue;
-        }
-        const srcRow = srcBase + plane + si * w;
-        for (let j = 0; j < w; j++) {
-          const jj = flip ? w - 1 - j : j;
-          const sj = jj + ox;
-          x[dstRow + j] = sj >= 0 && sj < w ? src.images[srcRow + sj] : 0;
-        }
-      }
-    }
+    cropFlip(x, dstBase, src.images, srcBase, src, aug.pad, dy, dx, flip);
   }
 }

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
+import { colorFor } from '../report/palette.js';
 import { readMetrics, type EpochMetrics } from './loop.js';
 import { mean, std } from './metrics.js';
 
@@ -57,9 +58,9 @@ export function groupRuns(runs: LabelledRun[]): Map<string, EpochMetrics[][]> {
 }
 
 function series(groups: Map<string, EpochMetrics[][]>, pick: (m: EpochMetrics) => number, dashed = false, suffix = ''): Series[] {
-  return [...groups.entries()].map(([label, runs]) => {
+  return [...groups.entries()].map(([label, runs], i) => {
     const a = aggregate(runs, pick);
-    return { name: label + suffix, x: a.x, y: a.y, std: runs.length > 1 ? a.std : undefined, dashed, colorKey: label };
+    return { name: label + suffix, x: a.x, y: a.y, std: runs.length > 1 ? a.std : undefined, dashed, color: colorFor(label.replace(/\+BN$/, ''), i) };
   });
 }
 
