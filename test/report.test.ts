@@ -30,6 +30,7 @@ import {
   measureText,
   multiPanel,
   niceTicks,
+  seriesFromRuns,
   type Rgb,
 } from '../src/report/index.js';
 
@@ -296,7 +297,7 @@ const AXIS: Rgb = hexColor('#444444');
 test('chart: the series colour is in the plot area where the data is, and background elsewhere', () => {
   const color: Rgb = [0, 0, 255];
   const x = Array.from({ length: 11 }, (_, i) => i);
-  const c = lineChart({ title: 'flat', xLabel: 'epoch', yLabel: 'value', series: [{ name: 'a', x, y: x.map(() => 0.5), color }], yRange: [0, 1], legend: 'none' });
+  const c = lineChart({ title: 'flat', xLabel: 'epoch', yLabel: 'value', series: [{ name: 'a', x, y: x.map(() => 0.25), color }], yRange: [0, 1], legend: 'none' });
   assert.equal(c.width, 640);
   assert.equal(c.height, 400);
   // find the plot frame: the first and last axis-coloured pixels in the middle column
@@ -306,7 +307,8 @@ test('chart: the series colour is in the plot area where the data is, and backgr
   const top = frame[0];
   const bottom = frame[frame.length - 1];
   assert.ok(bottom - top > 200, `frame ${top}..${bottom}`);
-  const mid = (top + bottom) / 2;
+  // y = 0.25 on a 0..1 axis lies a quarter of the way up from the bottom
+  const mid = bottom - 0.25 * (bottom - top);
   let lineAt = -1;
   for (let y = top + 1; y < bottom; y++) {
     const p = px(c, col, y);
@@ -316,6 +318,7 @@ test('chart: the series colour is in the plot area where the data is, and backgr
       assert.ok(p[0] === p[1] && p[1] === p[2] && p[0] >= 220, `pixel (${col}, ${y}) = ${p}`);
     }
   }
+  // a 2-px line centred on a fractional row: its full-colour row is within 1.5 px of the exact position
   assert.ok(Math.abs(lineAt - mid) <= 1.5, `line at ${lineAt}, expected ≈ ${mid}`);
   // the corners of the image are background
   assert.deepEqual(px(c, 0, 0), [255, 255, 255]);
@@ -353,6 +356,18 @@ test('chart: legend lists the series and avoids covering the data', () => {
   for (let y = 0; y < 120; y++) for (let x0 = 0; x0 < 200; x0++) if (isColor(c, x0, y, [er, eg, eb])) inTopLeft++;
   // the swatch line in the legend (18 px × 2 px) is the only ELU-coloured ink in the top-left corner
   assert.ok(inTopLeft >= 20 && inTopLeft < 80, `ELU pixels in top-left: ${inTopLeft}`);
+});
+
+test('chart: seriesFromRuns gives the mean and sample std per epoch, over runs of unequal length', () => {
+  const s = seriesFromRuns('ELU', [
+    [1, 2, 3],
+    [3, 4],
+  ]);
+  assert.deepEqual(Array.from(s.x), [1, 2, 3]);
+  assert.deepEqual(Array.from(s.y), [2, 3, 3]);
+  // std of {1, 3} and {2, 4} is √2 (n − 1); the third epoch has one run: 0
+  assert.deepEqual(Array.from(s.std!), [Math.SQRT2, Math.SQRT2, 0]);
+  assert.equal(seriesFromRuns('one', [[5, 6]]).std, undefined);
 });
 
 test('chart: mismatched series lengths throw ShapeError naming the series', () => {

@@ -36,6 +36,33 @@ export interface Series {
   width?: number;
 }
 
+/**
+ * One series from several runs of the same configuration: at each index i, y[i] is the mean over the runs
+ * that have a finite value there and std[i] their sample standard deviation (n − 1; 0 with one run).
+ * Runs may have different lengths (a run stopped early). x defaults to 1, 2, 3, … (epochs).
+ */
+export function seriesFromRuns(name: string, runs: ArrayLike<number>[], x?: ArrayLike<number>, extra: Partial<Series> = {}): Series {
+  if (runs.length === 0) throw new ShapeError(`seriesFromRuns: '${name}' has no runs; pass at least one array of values`);
+  const len = Math.max(...runs.map((r) => r.length));
+  if (x && x.length < len) {
+    throw new ShapeError(`seriesFromRuns: '${name}' has runs of up to ${len} values but only ${x.length} x values`);
+  }
+  const y = new Float64Array(len);
+  const std = new Float64Array(len);
+  for (let i = 0; i < len; i++) {
+    let n = 0;
+    let sum = 0;
+    for (const r of runs) if (i < r.length && Number.isFinite(r[i])) (n++, (sum += r[i]));
+    const mean = n > 0 ? sum / n : NaN;
+    let ss = 0;
+    for (const r of runs) if (i < r.length && Number.isFinite(r[i])) ss += (r[i] - mean) ** 2;
+    y[i] = mean;
+    std[i] = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
+  }
+  const xs = x ? Array.from(x).slice(0, len) : Array.from({ length: len }, (_, i) => i + 1);
+  return { name, x: xs, y, ...(runs.length > 1 ? { std } : {}), ...extra };
+}
+
 export type LegendPosition = 'auto' | 'top-right' | 'top-left' | 'bottom-right' | 'bottom-left' | 'none';
 
 export interface LineChartOptions {

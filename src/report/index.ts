@@ -4,6 +4,6 @@ export { Canvas, hexColor, lighten, WHITE, BLACK, type Rgb, type LineStyle, type
 export { drawText, measureText, fitText, hasGlyph, GLYPH_WIDTH, GLYPH_HEIGHT, GLYPH_ASCENT, GLYPH_ADVANCE, type TextOptions } from './font.js';
 export { niceTicks, logTicks, formatTick, type Ticks } from './ticks.js';
 export { ACTIVATION_COLORS, CYCLE_COLORS, colorFor } from './palette.js';
-export { lineChart, multiPanel, type Series, type LineChartOptions, type LegendPosition, type MultiPanelOptions } from './chart.js';
+export { lineChart, multiPanel, seriesFromRuns, type Series, type LineChartOptions, type LegendPosition, type MultiPanelOptions } from './chart.js';
 export { imageGrid, type ImageGridOptions } from './grid.js';
 export { markdownTable, consoleTable, meanStd, formatMeanStd, formatPercent, type Align, type Cell, type TableOptions, type ConsoleTableOptions } from './table.js';
