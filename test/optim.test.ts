@@ -313,6 +313,8 @@ test('cosine: warm-up, half-way, end; monotone after warm-up', () => {
   // TOTAL from the run length; scaled warm-up
   assert.equal(parseSchedule('cosine', 0.1, { totalIters: 400 }).toString(), 'cosine:400');
   assert.equal(parseSchedule('cosine:1000,warmup=100@500', 0.1).toString(), 'cosine:500,warmup=50');
+  assert.equal(parseSchedule('cosine,warmup=10', 0.1, { totalIters: 400 }).toString(), 'cosine:400,warmup=10');
+  assert.equal(parseSchedule('cosine,warmup=10@200', 0.1).toString(), 'cosine:200,warmup=10');
 });
 
 test('property: every parsed schedule stays within [min, base] and toString() round-trips', () => {

@@ -179,9 +179,10 @@ export function parseSchedule(
     if (rescale < 1) fail('the total after @ must be ≥ 1');
     body = body.slice(0, at);
   }
-  const colon = body.indexOf(':');
-  const name = colon < 0 ? body : body.slice(0, colon);
-  const rest = colon < 0 ? '' : body.slice(colon + 1);
+  // the name ends at the first ':' (or ',', so that 'cosine,warmup=100' works without a length)
+  const sep = body.search(/[:,]/);
+  const name = sep < 0 ? body : body.slice(0, sep);
+  const rest = sep < 0 ? '' : body.slice(sep + 1);
 
   let schedule: Schedule;
   switch (name) {
