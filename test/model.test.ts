@@ -1,0 +1,470 @@
+/**
+ * The model layer: spec expansion and its shape errors, the flat parameter layout, Network's buffers and
+ * modes (dropout keys, batch-norm statistics, reuse of its output arrays), and the zoo (shapes and the
+ * paper's parameter counts).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ShapeError, ElunetError } from '../src/errors.js';
+import { Network, summarizeSpec } from '../src/model/network.js';
+import { layoutFor } from '../src/model/params.js';
+import { expandSpec, type LayerSpec, type ModelSpec } from '../src/model/spec.js';
+import { models, zooModel } from '../src/model/zoo.js';
+import { ACTIVATION_NAMES, type ActivationName } from '../src/kernels/activation.js';
+import { Rng } from '../src/rng.js';
+import { expectClose, randomArray } from './util/check.js';
+
+function spec(layers: LayerSpec[], o: Partial<ModelSpec> = {}): ModelSpec {
+  return { name: 't', input: [2, 8, 8], activation: { name: 'elu' }, init: 'he-normal', loss: 'softmax-ce', layers, ...o };
+}
+
+const kinds = (s: ModelSpec): string => expandSpec(s).layers.map((l) => l.kind).join(' ');
+
+// ─────────────────────────────────────────────────────────────────────────────────────────── spec expansion
+
+test('expandSpec: conv → [bn] → act, dense flattens, rate-0 dropout vanishes, SELU gets alpha-dropout', () => {
+  const s = spec([
+    { type: 'conv', filters: 4, size: 3 },
+    { type: 'conv', filters: 5, size: 2, batchNorm: true, activation: 'relu' },
+    { type: 'maxpool', size: 2 },
+    { type: 'dropout', rate: 0 },
+    { type: 'dense', units: 7, activation: 'none' },
+    { type: 'dropout', rate: 0.5 },
+    { type: 'dense', units: 3, activation: 'none' },
+  ]);
+  const e = expandSpec(s);
+  assert.equal(kinds(s), 'conv act conv bn act pool flatten dense dropout dense');
+  assert.deepEqual(
+    e.layers.map((l) => `${l.name}:${l.out.c}x${l.out.h}x${l.out.w}`),
+    ['conv1:4x8x8', 'conv1.act:4x8x8', 'conv2:5x8x8', 'conv2.bn:5x8x8', 'conv2.act:5x8x8', 'maxpool1:5x4x4',
+      'flatten1:80x1x1', 'dense1:7x1x1', 'dropout1:7x1x1', 'dense2:3x1x1'],
+  );
+  const conv2 = e.layers[2];
+  assert.ok(conv2.kind === 'conv');
+  // 'same' for an even kernel follows PyTorch: k−1 = 1 in total, 0 before and 1 after
+  assert.deepEqual(conv2.pad, { top: 0, bottom: 1, left: 0, right: 1 });
+  assert.equal(conv2.bias, false, 'a conv followed by BN has no bias (β replaces it)');
+  const act2 = e.layers[4];
+  assert.ok(act2.kind === 'act' && act2.act === 'relu', 'a layer activation overrides the model-wide one');
+  // hidden blocks: conv1 (its act), conv2 (its act), dense1 (no act: the dense itself); not the last dense
+  assert.deepEqual(e.hidden, [1, 4, 7]);
+  assert.equal(e.outputSize, 3);
+  assert.equal(kinds({ ...s, activation: { name: 'selu' } }), 'conv act conv bn act pool flatten dense alpha-dropout dense');
+});
+
+test('expandSpec: valid/explicit padding and strides give the usual ⌊(H + pads − k)/s⌋ + 1', () => {
+  const e = expandSpec(spec([
+    { type: 'conv', filters: 3, size: 3, pad: 'valid' }, // 8 → 6
+    { type: 'conv', filters: 3, size: 3, stride: 2, pad: 1 }, // 6 → 3
+    { type: 'avgpool', size: 3, stride: 1, pad: 1 }, // 3 → 3
+    { type: 'spp', levels: [1, 2] }, // 3·(1 + 4) = 15
+    { type: 'dense', units: 2, activation: 'none' },
+  ]));
+  assert.deepEqual(e.layers.filter((l) => l.kind !== 'act').map((l) => [l.out.c, l.out.h, l.out.w]), [
+    [3, 6, 6], [3, 3, 3], [3, 3, 3], [15, 1, 1], [2, 1, 1],
+  ]);
+});
+
+test('shape errors name the layer, what was expected and found, and the fix', () => {
+  const pool1x1 = spec([
+    { type: 'conv', filters: 4, size: 3 },
+    { type: 'maxpool', size: 8 },
+    { type: 'maxpool', size: 2 },
+    { type: 'dense', units: 2 },
+  ]);
+  assert.throws(() => expandSpec(pool1x1), (e: Error) => {
+    assert.ok(e instanceof ShapeError);
+    assert.match(e.message, /layer 2 \(maxpool 2×2\): input is 1×1, smaller than the pool window 2×2; remove the pool or pad the input/);
+    return true;
+  });
+  assert.throws(
+    () => expandSpec(spec([{ type: 'conv', filters: 4, size: 9, pad: 0 }, { type: 'dense', units: 2 }])),
+    /layer 0 \(conv 9×9, 4 filters\): input is 8×8 .*smaller than the 9×9 kernel; use pad 'same'/,
+  );
+  assert.throws(() => expandSpec(spec([{ type: 'conv', filters: 4, size: 3, stride: 2, pad: 'same' }])), /pad 'same' needs stride 1/);
+  assert.throws(() => expandSpec(spec([{ type: 'conv', filters: 4, size: 3 }])), /softmax-ce needs one score per class.*4×8×8/);
+  assert.throws(() => expandSpec(spec([{ type: 'dense', units: 0 }])), /layer 0 \(dense 0\): units must be a positive integer/);
+  assert.throws(() => expandSpec(spec([{ type: 'dense', units: 3, activation: 'gelu' as ActivationName }])), /unknown activation 'gelu'/);
+  assert.throws(() => expandSpec(spec([{ type: 'dropout', rate: 1 }, { type: 'dense', units: 2 }])), /layer 0 \(dropout 1\): rate must be in \[0, 1\)/);
+  assert.throws(() => expandSpec(spec([{ type: 'flatten' } as unknown as LayerSpec])), /layer 0: unknown layer type "flatten"/);
+  assert.throws(() => expandSpec(spec([{ type: 'dense', units: 2 }], { input: [1, 0, 28] })), /input must be \[channels, height, width\]/);
+  assert.throws(() => new Network(spec([{ type: 'dense', units: 2 }]), { maxBatch: 0 }), /maxBatch must be an integer ≥ 1/);
+});
+
+// ───────────────────────────────────────────────────────────────────────────────────────── parameter layout
+
+test('layout: one flat buffer, entries back to back, views share the buffer, grads share the layout', () => {
+  const s = spec([
+    { type: 'conv', filters: 3, size: 3, batchNorm: true },
+    { type: 'dense', units: 4, activation: 'prelu' },
+    { type: 'dense', units: 2, activation: 'none' },
+  ]);
+  const net = new Network(s, { maxBatch: 2 });
+  assert.deepEqual(net.layout.map((e) => [e.name, e.shape.join('x'), e.offset, e.size]), [
+    ['conv1.weight', '3x2x3x3', 0, 54],
+    ['conv1.bn.gamma', '3', 54, 3],
+    ['conv1.bn.beta', '3', 57, 3],
+    ['dense1.weight', '4x192', 60, 768],
+    ['dense1.bias', '4', 828, 4],
+    ['dense1.act.slope', '4', 832, 4],
+    ['dense2.weight', '2x4', 836, 8],
+    ['dense2.bias', '2', 844, 2],
+  ]);
+  assert.equal(net.paramCount, 846);
+  assert.equal(net.params.length, 846);
+  assert.equal(net.grads.length, 846);
+  assert.deepEqual(net.stateLayout.map((e) => [e.name, e.offset, e.size]), [
+    ['conv1.bn.running_mean', 0, 3],
+    ['conv1.bn.running_var', 3, 3],
+  ]);
+  net.param('dense1.bias')[2] = 7;
+  assert.equal(net.params[830], 7, 'the named view is a window on the flat buffer');
+  net.grad('dense2.weight')[0] = 5;
+  assert.equal(net.grads[836], 5);
+  assert.throws(() => net.param('dense9.weight'), /no parameter 'dense9.weight'; it has conv1.weight/);
+});
+
+test('shared buffers are used as given; a buffer of the wrong size is refused', () => {
+  const s = spec([{ type: 'dense', units: 3, batchNorm: true }, { type: 'dense', units: 2, activation: 'none' }]);
+  const { paramCount, stateCount } = layoutFor(expandSpec(s).layers);
+  const params = new Float32Array(new SharedArrayBuffer(paramCount * 4));
+  const state = new Float32Array(stateCount).fill(0.5);
+  const net = new Network(s, { maxBatch: 2, params, state });
+  assert.equal(net.params, params);
+  assert.equal(net.state, state);
+  assert.equal(net.state[0], 0.5, 'a given state is not reset');
+  assert.throws(() => new Network(s, { maxBatch: 2, params: new Float32Array(paramCount + 1) }), /params: expected \d+ floats/);
+  const fresh = new Network(s, { maxBatch: 2 });
+  assert.deepEqual(Array.from(fresh.state), [0, 0, 0, 1, 1, 1], 'running mean 0, running var 1');
+});
+
+test('initParams: deterministic, same weights for every activation, biases 0, BN γ 1 β 0, PReLU 0.25, He variance', () => {
+  const build = (act: ActivationName, bn = false) => {
+    const net = new Network(models['mnist-mlp'].build({ activation: act, width: 1, batchNorm: bn }), { maxBatch: 1 });
+    net.initParams(7);
+    return net;
+  };
+  const elu = build('elu');
+  assert.deepEqual(build('elu').params, elu.params, 'same seed, same parameters');
+  const relu = build('relu');
+  assert.deepEqual(relu.params, elu.params, 'run k starts from the same weights whatever the activation');
+  const prelu = build('prelu');
+  assert.deepEqual(prelu.param('dense3.weight'), elu.param('dense3.weight'), 'PReLU slopes do not shift the weight streams');
+  assert.ok(prelu.param('dense1.act.slope').every((v) => v === 0.25));
+  assert.ok(elu.param('dense1.bias').every((v) => v === 0));
+  const bn = build('elu', true);
+  assert.ok(bn.param('dense2.bn.gamma').every((v) => v === 1) && bn.param('dense2.bn.beta').every((v) => v === 0));
+  // He normal: Var w = 2/fanIn. dense2 has 128·128 = 16384 draws, so the sample variance has a relative
+  // standard error of √(2/16384) ≈ 1.1 %; 5 % is > 4 standard errors.
+  const w = elu.param('dense2.weight');
+  let sq = 0;
+  for (const v of w) sq += v * v;
+  assert.ok(Math.abs(sq / w.length / (2 / 128) - 1) < 0.05, `variance ${sq / w.length}`);
+  const selu = build('selu');
+  assert.equal(selu.spec.init, 'lecun-normal', 'SELU uses the SNN recipe');
+});
+
+// ──────────────────────────────────────────────────────────────────────────────────────────────── network
+
+function tinyCnn(o: { bn?: boolean; dropout?: boolean; act?: ActivationName } = {}): ModelSpec {
+  const layers: LayerSpec[] = [
+    { type: 'conv', filters: 4, size: 3, batchNorm: o.bn },
+    { type: 'maxpool', size: 2 },
+    { type: 'dense', units: 6, batchNorm: o.bn },
+  ];
+  if (o.dropout) layers.push({ type: 'dropout', rate: 0.5 });
+  layers.push({ type: 'dense', units: 3, activation: 'none' });
+  return spec(layers, { input: [1, 6, 6], activation: { name: o.act ?? 'elu' } });
+}
+
+function inputs(n: number, size: number, seed: number): Float32Array {
+  return randomArray(new Rng(seed), n * size, -1, 1);
+}
+
+test('forward returns the same output array every call with the same n, and allocates it once per n', () => {
+  const net = new Network(tinyCnn(), { maxBatch: 4 });
+  net.initParams(1);
+  const x = inputs(4, 36, 2);
+  const a = net.forward(x, 4, 'eval');
+  const first = Float32Array.from(a);
+  const b = net.forward(x, 4, 'train');
+  assert.equal(a, b, 'the output is a view into the workspace, not a fresh array');
+  assert.equal(a.length, 4 * 3);
+  const h1 = net.hiddenActivations();
+  net.forward(x, 4, 'eval');
+  assert.equal(net.hiddenActivations(), h1);
+  assert.equal(h1[0].data, net.hiddenActivations()[0].data);
+  const c = net.forward(x, 2, 'eval');
+  assert.equal(c.length, 2 * 3);
+  assert.equal(net.forward(x, 2, 'eval'), c);
+  expectClose(c, first.subarray(0, 6), { rtol: 1e-6, atol: 1e-7, name: 'first two samples of a batch of 4 vs a batch of 2' });
+  assert.equal(net.forward(x, 4, 'eval'), a, 'the view for n = 4 is kept');
+  // gradient buffers too: backward writes into the same grads array
+  const g = net.grads;
+  net.zeroGrad();
+  net.backward(new Int32Array([0, 1, 2, 0]), 4, 1 / 4);
+  assert.equal(net.grads, g);
+});
+
+test('hiddenActivations: post-activation outputs of each hidden block (ELU ≥ −1), with units and spatial size', () => {
+  const net = new Network(tinyCnn(), { maxBatch: 3 });
+  net.initParams(3);
+  net.forward(inputs(3, 36, 4), 3, 'eval');
+  const h = net.hiddenActivations();
+  assert.deepEqual(h.map((a) => [a.name, a.units, a.spatial, a.data.length]), [
+    ['conv1', 4, 36, 3 * 4 * 36],
+    ['dense1', 6, 1, 3 * 6],
+  ]);
+  assert.ok(h.every((a) => a.data.every((v) => v >= -1)), 'ELU outputs are ≥ −α');
+  assert.ok(h[0].data.some((v) => v < 0), 'these are outputs after the activation, negative values included');
+});
+
+test('loss: softmax-CE is the mean over samples; MSE and sigmoid-CE sum over outputs and average over samples', () => {
+  const net = new Network(tinyCnn(), { maxBatch: 2 });
+  net.initParams(5);
+  const x = inputs(2, 36, 6);
+  const out = Float32Array.from(net.forward(x, 2, 'eval'));
+  const labels = new Int32Array([2, 0]);
+  let expected = 0;
+  for (let s = 0; s < 2; s++) {
+    const row = Array.from(out.subarray(s * 3, s * 3 + 3));
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+    expected += (lse - row[labels[s]]) / 2;
+  }
+  assert.ok(Math.abs(net.loss(labels, 2) - expected) < 1e-6);
+  assert.throws(() => net.loss(new Float32Array(6), 2), /softmax-ce needs an Int32Array of at least 2 class labels/);
+  assert.throws(() => net.loss(labels, 1), /the last forward ran on 2 samples/);
+
+  const mseNet = new Network({ ...tinyCnn(), loss: 'mse' }, { maxBatch: 2, params: net.params });
+  const y = mseNet.forward(x, 2, 'eval');
+  const t = randomArray(new Rng(9), 6, 0, 1);
+  let sse = 0;
+  for (let i = 0; i < 6; i++) sse += (y[i] - t[i]) ** 2;
+  assert.ok(Math.abs(mseNet.loss(t, 2) - sse / 2) < 1e-5, 'per-sample sum of squares, averaged over the 2 samples');
+  assert.throws(() => mseNet.loss(new Float32Array(5), 2), /mse needs a Float32Array target of at least n·outputs = 2·3/);
+});
+
+test('dropout: same keys → same masks; another step → other masks; eval mode ignores dropout', () => {
+  const net = new Network(tinyCnn({ dropout: true }), { maxBatch: 4 });
+  net.initParams(1);
+  const x = inputs(4, 36, 2);
+  const ids = new Int32Array([10, 11, 12, 13]);
+  const a = Float32Array.from(net.forward(x, 4, 'train', { seed: 5, step: 1, sampleIds: ids }));
+  const b = Float32Array.from(net.forward(x, 4, 'train', { seed: 5, step: 1, sampleIds: ids }));
+  assert.deepEqual(a, b);
+  const c = Float32Array.from(net.forward(x, 4, 'train', { seed: 5, step: 2, sampleIds: ids }));
+  assert.notDeepEqual(a, c);
+  const e1 = Float32Array.from(net.forward(x, 4, 'eval'));
+  const noDrop = new Network(tinyCnn(), { maxBatch: 4, params: net.params });
+  assert.deepEqual(Float32Array.from(noDrop.forward(x, 4, 'eval')), e1, 'eval-mode dropout is the identity');
+  assert.throws(() => net.forward(x, 4, 'train'), /needs keys \{ seed, step, sampleIds \}/);
+});
+
+test('splitting a batch into halves with the right sample ids gives the whole batch’s outputs and gradients', () => {
+  // train mode without BN (dropout keyed per sample), and eval mode with BN (running statistics): in both,
+  // a sample's output does not depend on its batch-mates
+  for (const [o, mode] of [[{ dropout: true }, 'train'], [{ bn: true, dropout: true }, 'eval']] as const) {
+    const whole = new Network(tinyCnn(o), { maxBatch: 4 });
+    whole.initParams(8);
+    whole.state.set(randomArray(new Rng(3), whole.state.length, 0.5, 1.5)); // non-trivial running stats
+    const half = new Network(tinyCnn(o), { maxBatch: 2, params: whole.params, state: whole.state });
+    const x = inputs(4, 36, 9);
+    const labels = new Int32Array([0, 2, 1, 1]);
+    const ids = new Int32Array([40, 41, 42, 43]);
+    const keys = (from: number, n: number) => ({ seed: 6, step: 3, sampleIds: ids.subarray(from, from + n) });
+    const full = Float32Array.from(whole.forward(x, 4, mode, keys(0, 4)));
+    const parts = new Float32Array(12);
+    const gradHalves = new Float32Array(whole.paramCount);
+    for (const from of [0, 2]) {
+      parts.set(half.forward(x.subarray(from * 36), 2, mode, keys(from, 2)), from * 3);
+      if (mode === 'train') {
+        half.zeroGrad();
+        half.backward(labels.subarray(from), 2, 1 / 4); // each shard scaled by 1 / (global batch)
+        for (let i = 0; i < gradHalves.length; i++) gradHalves[i] += half.grads[i];
+      }
+    }
+    // the blocked matmul may sum a row in a different order for another batch size: float32 rounding
+    // (~1e-7 relative per sum) is all that may differ
+    expectClose(parts, full, { rtol: 1e-5, atol: 1e-6, name: `${mode} outputs, halves vs whole` });
+    if (mode === 'train') {
+      whole.zeroGrad();
+      whole.backward(labels, 4, 1 / 4);
+      expectClose(gradHalves, whole.grads, { rtol: 1e-4, atol: 1e-6, name: 'summed shard gradients vs whole batch' });
+    }
+  }
+});
+
+test('batch norm: train mode uses batch statistics, batchStats/applyRunningStats follow PyTorch, eval uses running stats', () => {
+  const s = spec([{ type: 'dense', units: 3, batchNorm: true, activation: 'none' }, { type: 'dense', units: 2, activation: 'none' }], {
+    input: [2, 1, 1],
+  });
+  const net = new Network(s, { maxBatch: 4 });
+  net.initParams(2);
+  const x = new Float32Array([1, 2, 3, 5, -1, 0, 2, 2]);
+  net.forward(x, 4, 'train');
+  const z = net.hiddenActivations()[0].data; // BN output (no activation): zero mean, unit biased variance per unit
+  for (let u = 0; u < 3; u++) {
+    const col = [0, 1, 2, 3].map((i) => z[i * 3 + u]);
+    const m = col.reduce((a, v) => a + v, 0) / 4;
+    const v = col.reduce((a, c) => a + (c - m) ** 2, 0) / 4;
+    assert.ok(Math.abs(m) < 1e-6 && Math.abs(v - 1) < 1e-3, `unit ${u}: mean ${m}, var ${v}`);
+  }
+  // batch statistics of the pre-BN values W·x (dense1 has no bias under BN)
+  const W = net.param('dense1.weight');
+  const stats = Float32Array.from(net.batchStats());
+  assert.equal(stats.length, 3 + 3 + 1);
+  assert.equal(stats[6], 4, 'the last entry is the batch size');
+  for (let u = 0; u < 3; u++) {
+    const pre = [0, 1, 2, 3].map((i) => W[u * 2] * x[i * 2] + W[u * 2 + 1] * x[i * 2 + 1]);
+    const m = pre.reduce((a, v) => a + v, 0) / 4;
+    const v = pre.reduce((a, c) => a + (c - m) ** 2, 0) / 4;
+    assert.ok(Math.abs(stats[u] - m) < 1e-5 && Math.abs(stats[3 + u] - v) < 1e-4 * (1 + v), `unit ${u}`);
+  }
+  assert.deepEqual(Array.from(net.state), [0, 0, 0, 1, 1, 1], 'forward itself never touches the running statistics');
+  net.applyRunningStats(stats);
+  for (let u = 0; u < 3; u++) {
+    // PyTorch: momentum 0.1, unbiased variance (× M/(M−1) = 4/3) in the running average
+    assert.ok(Math.abs(net.state[u] - 0.1 * stats[u]) < 1e-6);
+    assert.ok(Math.abs(net.state[3 + u] - (0.9 + 0.1 * stats[3 + u] * (4 / 3))) < 1e-4);
+  }
+  // eval: y = γ(x − μ_run)/√(σ²_run + ε) + β with the running values
+  net.param('dense1.bn.gamma').set([1.5, 0.5, -1]);
+  net.param('dense1.bn.beta').set([0.2, -0.3, 0.1]);
+  const y = net.forward(x, 4, 'eval');
+  const W2 = net.param('dense2.weight');
+  const b2 = net.param('dense2.bias');
+  const g = net.param('dense1.bn.gamma');
+  const be = net.param('dense1.bn.beta');
+  const expected: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const zn = [0, 1, 2].map((u) => {
+      const pre = W[u * 2] * x[i * 2] + W[u * 2 + 1] * x[i * 2 + 1];
+      return (g[u] * (pre - net.state[u])) / Math.sqrt(net.state[3 + u] + 1e-5) + be[u];
+    });
+    for (let o = 0; o < 2; o++) expected.push(b2[o] + zn.reduce((a, v, u) => a + W2[o * 3 + u] * v, 0));
+  }
+  // float32 vs float64 evaluation of two small affine maps: ~1e-7 relative, 1e-5 leaves margin
+  expectClose(y, expected, { rtol: 1e-5, atol: 1e-5, name: 'eval-mode BN with running statistics' });
+  assert.throws(() => net.backward(new Int32Array(4), 4, 0.25), /backward after an eval-mode forward of a model with batch norm/);
+  assert.throws(() => net.applyRunningStats(new Float32Array(3)), /expected a batchStats\(\) vector of 7 floats/);
+});
+
+test('summary: a row per layer with its output shape and parameters, and the total', () => {
+  const net = new Network(tinyCnn({ bn: true }), { maxBatch: 1 });
+  const s = net.summary();
+  assert.match(s, /conv1\s+conv 3×3\/1 pad 1 \(no bias\)\s+4×6×6\s+36/);
+  assert.match(s, /maxpool1\s+maxpool 2×2\/2\s+4×3×3/);
+  assert.match(s, /flatten1\s+flatten\s+36/);
+  assert.match(s, new RegExp(`total parameters: ${net.paramCount}`));
+  assert.match(s, /\+ 20 BN running statistics/);
+});
+
+// ──────────────────────────────────────────────────────────────────────────────────────────────────── zoo
+
+/** Number of weights (not biases, not BN) in a spec's layout, split into conv and dense. */
+function weightCounts(s: ModelSpec): { conv: number; dense: number; total: number } {
+  const l = layoutFor(expandSpec(s).layers);
+  let conv = 0;
+  let dense = 0;
+  for (const e of l.params) {
+    if (!e.name.endsWith('.weight')) continue;
+    if (e.shape.length === 4) conv += e.size;
+    else dense += e.size;
+  }
+  return { conv, dense, total: l.paramCount };
+}
+
+test('zoo at width 1: the parameter counts of paper-spec.md', () => {
+  // §10: MNIST MLP 216,320 weights (784·128 + 7·128² + 128·10)
+  assert.equal(weightCounts(models['mnist-mlp'].build({ activation: 'elu' })).dense, 216_320);
+  // §10: autoencoder 2,833,000 weights (2 × (784·1000 + 1000·500 + 500·250 + 250·30))
+  assert.equal(weightCounts(models['mnist-autoencoder'].build({ activation: 'elu' })).dense, 2_833_000);
+  // §5.1: 1,666,384 conv weights ('same' padding; the weight count does not depend on padding)
+  const c11 = weightCounts(models['cifar-11'].build({ activation: 'elu' }));
+  assert.equal(c11.conv, 1_666_384);
+  assert.equal(c11.dense, 0);
+  assert.equal(c11.total, 1_666_384 + 2_644, 'plus one bias per filter: 192+192+240+240+260+260+280+280+300+300+100');
+  // §6.1: ≈ 39.3 M conv weights with all 19 listed conv layers
+  const c18 = weightCounts(models['cifar-18'].build({ activation: 'elu' }));
+  assert.equal(c18.conv, 39_316_096);
+  // §7: the poster's 15 layers; with SPP [1, 2, 4] on 1024 maps the first FC sees 1024·21 = 21,504 inputs
+  const i15 = weightCounts(models['imagenet-15'].build({ activation: 'elu' }));
+  assert.equal(i15.conv, 55_896_192);
+  assert.equal(i15.dense, 21_504 * 4096 + 4096 * 4096 + 4096 * 1000);
+  assert.equal(expandSpec(models['imagenet-15'].build({ activation: 'elu' })).layers.filter((l) => l.kind === 'conv' || l.kind === 'dense').length, 15);
+  assert.equal(expandSpec(models['cifar-11'].build({ activation: 'elu' })).layers.filter((l) => l.kind === 'conv').length, 11);
+});
+
+test('zoo: cifar-11 follows §5.1 — pools until 1×1, dropout per stack, 1×1 conv to the classes, global average pool', () => {
+  const e = expandSpec(models['cifar-11'].build({ activation: 'elu' }));
+  const sizes = e.layers.filter((l) => l.kind === 'pool').map((l) => l.out.h);
+  assert.deepEqual(sizes, [16, 8, 4, 2, 1], 'five pools (32 → 1), none once the map is 1×1');
+  assert.deepEqual(e.layers.filter((l) => l.kind === 'dropout').map((l) => (l.kind === 'dropout' ? l.rate : 0)), [0.1, 0.2, 0.3, 0.4, 0.5]);
+  const last = e.layers.slice(-2);
+  assert.equal(last[0].kind, 'conv');
+  assert.equal(last[0].out.c, 100);
+  assert.equal(last[1].kind, 'gap');
+  assert.equal(kinds(models['cifar-11'].build({ activation: 'elu', dropout: false })).includes('dropout'), false);
+  const bn = expandSpec(models['cifar-11'].build({ activation: 'relu', batchNorm: true }));
+  assert.equal(bn.layers.filter((l) => l.kind === 'bn').length, 10, 'BN after every conv but the classifier');
+  const selu = expandSpec(models['cifar-11'].build({ activation: 'selu' }));
+  assert.equal(selu.layers.filter((l) => l.kind === 'alpha-dropout').length, 5);
+});
+
+test('zoo: every model builds at a small width, runs forward and backward, and has the promised output', () => {
+  const cases: [string, Partial<Parameters<(typeof models)[string]['build']>[0]>, number][] = [
+    ['mnist-mlp', { width: 1 / 16 }, 10],
+    ['mnist-cnn', { width: 1 / 8, dropout: true }, 10],
+    ['mnist-autoencoder', { width: 1 / 50 }, 784],
+    ['cifar-11', { width: 1 / 32, input: [3, 16, 16], classes: 10 }, 10],
+    ['cifar-18', { width: 1 / 64, input: [3, 8, 8], classes: 10, batchNorm: true }, 10],
+    ['imagenet-15', { width: 1 / 128, input: [3, 24, 24], classes: 7 }, 7],
+  ];
+  for (const [name, o, outputs] of cases) {
+    const s = zooModel(name).build({ activation: 'elu', ...o });
+    const net = new Network(s, { maxBatch: 2 });
+    net.initParams(1);
+    assert.equal(net.outputSize, outputs, name);
+    const x = inputs(2, net.inputSize, 3);
+    const y = net.forward(x, 2, 'train', { seed: 1, step: 0, sampleIds: new Int32Array([0, 1]) });
+    assert.ok(y.every(Number.isFinite), `${name}: finite outputs`);
+    const target = s.loss === 'softmax-ce' ? new Int32Array([0, 1]) : randomArray(new Rng(1), 2 * outputs, 0, 1);
+    const l = net.loss(target, 2);
+    assert.ok(Number.isFinite(l) && l > 0, `${name}: loss ${l}`);
+    net.zeroGrad();
+    net.backward(target, 2, 0.5);
+    assert.ok(net.grads.some((g) => g !== 0) && net.grads.every(Number.isFinite), `${name}: gradients`);
+    assert.match(net.summary(), /total parameters/);
+  }
+  assert.throws(() => zooModel('resnet'), /unknown model 'resnet'; the zoo has: mnist-mlp/);
+  assert.throws(() => models['mnist-mlp'].build({ activation: 'elu', width: 0 }), /width must be a positive number/);
+});
+
+test('zoo: imagenet-15 accepts any input size (SPP), including maps smaller than its pyramid', () => {
+  for (const hw of [224, 64, 17, 8]) {
+    const e = expandSpec(models['imagenet-15'].build({ activation: 'elu', input: [3, hw, hw] }));
+    const spp = e.layers.find((l) => l.kind === 'spp')!;
+    assert.equal(spp.out.c, 1024 * 21, `input ${hw}`);
+  }
+  assert.match(summarizeSpec(models['imagenet-15'].build({ activation: 'elu' })), /total parameters: 164,867,528/);
+});
+
+test('zoo: every activation builds every small model (alpha/slope options reach the spec)', () => {
+  for (const act of ACTIVATION_NAMES) {
+    const net = new Network(models['mnist-cnn'].build({ activation: act, width: 1 / 16 }), { maxBatch: 1 });
+    net.initParams(0);
+    assert.ok(net.forward(inputs(1, 784, 1), 1, 'eval').every(Number.isFinite), act);
+  }
+  assert.equal(models['mnist-mlp'].build({ activation: 'elu', alpha: 0.5 }).activation.alpha, 0.5);
+  assert.equal(models['mnist-mlp'].build({ activation: 'lrelu', slope: 0.2 }).activation.slope, 0.2);
+  const e = expandSpec(models['mnist-mlp'].build({ activation: 'elu', alpha: 0.5 }));
+  assert.ok(e.layers.some((l) => l.kind === 'act' && l.param === 0.5));
+});
+
+test('errors are ElunetErrors (one-line messages for the CLI)', () => {
+  const net = new Network(tinyCnn(), { maxBatch: 2 });
+  assert.throws(() => net.forward(new Float32Array(10), 2, 'eval'), (e: Error) => e instanceof ShapeError && /at least n·C·H·W = 2·36 = 72/.test(e.message));
+  assert.throws(() => net.forward(new Float32Array(72), 3, 'eval'), /n must be an integer in \[1, maxBatch = 2\]/);
+  assert.throws(() => net.inputGrad(), (e: Error) => e instanceof ElunetError && /inputGrad: true/.test(e.message));
+});
