@@ -1,0 +1,102 @@
+/**
+ * The command line as a user meets it: help everywhere, bad arguments and bad files rejected with one
+ * `error:` line and exit code 1 (never a stack trace), and a short real training run end to end.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
+
+function elunet(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 240_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** A user mistake: exit code 1, a message naming the culprit, and no stack trace. */
+function assertUserError(r: { code: number | null; err: string }, pattern: RegExp): void {
+  assert.equal(r.code, 1, `exit code (stderr: ${r.err})`);
+  assert.match(r.err, pattern);
+  assert.doesNotMatch(r.err, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+}
+
+test('--help works for the program and every command', () => {
+  const top = elunet('--help');
+  assert.equal(top.code, 0);
+  for (const cmd of ['train', 'eval', 'predict', 'models', 'gradcheck', 'plot', 'compare', 'experiment']) {
+    assert.match(top.out, new RegExp(`\\b${cmd}\\b`));
+    const r = elunet(cmd, '--help');
+    assert.equal(r.code, 0, `${cmd} --help`);
+    assert.match(r.out, /Usage: elunet/);
+  }
+});
+
+test('bad arguments are rejected with a message naming the argument', () => {
+  assertUserError(elunet('train', '--model', 'nope'), /--model.*'nope'.*mnist-cnn/);
+  assertUserError(elunet('train', '--activation', 'tanhh', '--out', mkdtempSync(join(tmpdir(), 'e-'))), /unknown activation 'tanhh'/);
+  assertUserError(elunet('train', '--lr', 'fast'), /--lr must be a number/);
+  assertUserError(elunet('train', '--batch', '0'), /--batch must be an integer ≥ 1/);
+  assertUserError(elunet('train', '--epochs', '2.5'), /--epochs must be an integer/);
+  assertUserError(elunet('train', '--optimizer', 'rmsprop'), /--optimizer must be one of sgd, adam/);
+  assertUserError(elunet('train', '--schedule', 'steps:abc', '--out', mkdtempSync(join(tmpdir(), 'e-'))), /--schedule/);
+  assertUserError(elunet('train', '--data', '/no/such/place'), /\/no\/such\/place/);
+  assertUserError(elunet('eval', '/no/such/run'), /no checkpoint/);
+  assertUserError(elunet('experiment', 'fig99'), /unknown experiment 'fig99'/);
+});
+
+test('a malformed data file gives a one-line error naming the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'e-idx-'));
+  // a folder with the four IDX names, but the image file has a wrong magic number
+  writeFileSync(join(dir, 'train-images-idx3-ubyte'), Buffer.from([0, 0, 8, 9, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28]));
+  writeFileSync(join(dir, 'train-labels-idx1-ubyte'), Buffer.from([0, 0, 8, 1, 0, 0, 0, 1, 3]));
+  writeFileSync(join(dir, 't10k-images-idx3-ubyte'), Buffer.from([0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28]));
+  writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), Buffer.from([0, 0, 8, 1, 0, 0, 0, 0]));
+  const r = elunet('train', '--data', dir, '--out', join(dir, 'run'));
+  assertUserError(r, /train-images-idx3-ubyte/);
+});
+
+test('models lists the zoo with parameter counts', () => {
+  const r = elunet('models');
+  assert.equal(r.code, 0, r.err);
+  for (const m of ['mnist-mlp', 'mnist-cnn', 'mnist-autoencoder', 'cifar-11', 'cifar-18', 'imagenet-15']) assert.match(r.out, new RegExp(m));
+});
+
+test('train on an embedded-MNIST slice with 2 workers, refuse to overwrite, resume, eval, predict and plot', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'e-run-'));
+  const out = join(dir, 'run');
+  const args = ['--model', 'mnist-mlp', '--width', '0.5', '--train-limit', '640', '--test-limit', '200', '--batch', '32', '--workers', '2', '--out', out, '--quiet'];
+  const r = elunet('train', ...args, '--epochs', '1');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /test accuracy \d+\.\d+%/);
+  assert.ok(existsSync(join(out, 'curves.png')));
+  assertUserError(elunet('train', ...args, '--epochs', '1'), /already exists; pass --resume/);
+  const resumed = elunet('train', ...args, '--epochs', '2', '--resume');
+  assert.equal(resumed.code, 0, resumed.err);
+  assert.equal(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);
+  const ev = elunet('eval', out);
+  assert.equal(ev.code, 0, ev.err);
+  assert.match(ev.out, /accuracy \d+\.\d+%/);
+  // predict: a blank 28×28 PNG is a valid input (the answer itself is not checked)
+  const png = join(dir, 'blank.png');
+  writeFileSync(png, blankPng());
+  const pr = elunet('predict', out, png);
+  assert.equal(pr.code, 0, pr.err);
+  assert.match(pr.out, /blank\.png: \d+ \d+\.\d%/);
+  assertUserError(elunet('predict', out, join(dir, 'missing.png')), /missing\.png/);
+  mkdirSync(join(dir, 'plots'));
+  const pl = elunet('plot', out, '--out', join(dir, 'plots'));
+  assert.equal(pl.code, 0, pl.err);
+  assert.ok(existsSync(join(dir, 'plots', 'curves.png')));
+});
+
+/** A 28×28 black PNG written with pngjs. */
+function blankPng(): Buffer {
+  const png = new PNG({ width: 28, height: 28 });
+  for (let i = 0; i < png.data.length; i += 4) png.data[i + 3] = 255;
+  return PNG.sync.write(png);
+}
