@@ -376,6 +376,7 @@ test('chart: mismatched series lengths throw ShapeError naming the series', () =
     (e: Error) => e instanceof ShapeError && /series 0 \('relu'\) has 3 x values but 2 y values/.test(e.message),
   );
   assert.throws(() => lineChart({ series: [], logY: true, yRange: [0, 1] }), /positive yRange/);
+  assert.throws(() => lineChart({ series: [], yRange: [1, 0] }), /yRange must be \[lo, hi\] with finite lo < hi, got \[1, 0\]/);
 });
 
 test('chart: multiPanel places panels side by side', () => {

@@ -197,6 +197,11 @@ export function lineChart(opts: LineChartOptions): Canvas {
     throw new ShapeError(`lineChart: width × height must be at least 160 × 120 pixels to fit axes and labels, got ${width} × ${height}`);
   }
   series.forEach(checkSeries);
+  for (const [what, r] of [['yRange', yRange], ['xRange', xRange]] as const) {
+    if (r && !(Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[0] < r[1])) {
+      throw new ShapeError(`lineChart: ${what} must be [lo, hi] with finite lo < hi, got [${r[0]}, ${r[1]}]`);
+    }
+  }
   if (logY && yRange && !(yRange[0] > 0 && yRange[1] > 0)) {
     throw new ShapeError(`lineChart: a log y axis needs a positive yRange, got [${yRange[0]}, ${yRange[1]}]`);
   }

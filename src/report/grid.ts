@@ -117,7 +117,8 @@ export function imageGrid(images: Float32Array, n: number, c: number, h: number,
         for (let ch = 0; ch < 3; ch++) {
           // grey images repeat channel 0 into R, G and B
           const v = images[base + (c === 3 ? ch * plane : 0) + pix];
-          let t = range > 0 ? (v - lo) * inv : normalize === 'none' ? v : 0.5;
+          // ('none' has lo = 0, hi = 1, so t = v; a constant image has range 0 and is drawn mid-grey)
+          let t = range > 0 ? (v - lo) * inv : 0.5;
           t = t < 0 ? 0 : t > 1 ? 1 : t;
           const byte = Math.round(255 * t);
           for (let sy = 0; sy < scale; sy++) {
