@@ -12,7 +12,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -305,6 +305,42 @@ test('checkpoint: a mixed set of files, a missing file or a missing index is a D
   writeFileSync(join(b, INDEX_FILE), '{oops');
   assert.throws(() => loadCheckpoint(b), (e: Error) => e instanceof DataError && /checkpoint\.json: expected JSON/.test(e.message));
   assert.ok(!existsSync(join(TMP, 'never')));
+});
+
+test('checkpoint: a save that fails midway leaves the previous checkpoint loadable and no debris', () => {
+  const dir = freshDir();
+  const first = sample(7, new Sgd(LAYOUT, { momentum: 0.9 }));
+  saveCheckpoint(dir, first);
+  saveCheckpoint(dir, sample(8, new Sgd(LAYOUT, { momentum: 0.9 }))); // replaces the whole set
+  saveCheckpoint(dir, first);
+  // JSON.stringify throws on a BigInt: the failure comes after both safetensors files were written
+  assert.throws(() => saveCheckpoint(dir, { ...sample(9, new Sgd(LAYOUT, { momentum: 0.9 })), meta: { step: 10n } }), /BigInt/);
+  assert.deepEqual(loadCheckpoint(dir).params, first.params);
+  assert.deepEqual(readdirSync(dir).sort(), [INDEX_FILE, MODEL_FILE, OPTIMIZER_FILE].sort());
+  assert.deepEqual(readdirSync(TMP).filter((f) => /\.(new|old)-/.test(f)), [], 'no staging folders left');
+});
+
+test('checkpoint: a crash between the two folder renames is explained; a shared folder is updated in place', () => {
+  // the moment after `dir` was renamed to dir.old-… and before dir.new-… took its place
+  const dir = freshDir();
+  saveCheckpoint(dir, sample(10, undefined));
+  renameSync(dir, `${dir}.old-1-0`);
+  assert.throws(
+    () => loadCheckpoint(dir),
+    (e: Error) => e instanceof DataError && /no checkpoint\.json found.*a save was interrupted; complete checkpoints were left in .*\.old-1-0/.test(e.message),
+  );
+  rmSync(`${dir}.old-1-0`, { recursive: true });
+
+  // a folder that also holds other files is never moved away: the files are replaced inside it
+  const shared = freshDir();
+  mkdirSync(shared);
+  writeFileSync(join(shared, 'notes.txt'), 'keep me');
+  saveCheckpoint(shared, sample(11, new Adam(LAYOUT)));
+  const latest = sample(12, new Adam(LAYOUT));
+  saveCheckpoint(shared, latest);
+  assert.equal(readFileSync(join(shared, 'notes.txt'), 'utf8'), 'keep me');
+  assert.deepEqual(loadCheckpoint(shared).params, latest.params);
+  assert.deepEqual(readdirSync(TMP).filter((f) => /\.(new|old)-/.test(f)), []);
 });
 
 test('checkpoint: save refuses buffers that do not match their layouts', () => {

@@ -55,7 +55,8 @@ export function writeFileAtomic(path: string, data: AtomicData): number {
   return bytes;
 }
 
-function syncDir(dir: string): void {
+/** fsync a folder so that renames inside it are durable (best effort; a no-op where unsupported). */
+export function syncDir(dir: string): void {
   let fd = -1;
   try {
     fd = openSync(dir, 'r');

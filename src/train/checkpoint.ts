@@ -1,8 +1,8 @@
 /**
- * Checkpoints: a folder with three files, each written atomically, the index last.
+ * Checkpoints: a folder with three files, the index last.
  *
  *   model.safetensors      the parameters and the non-trained state (batch-norm running mean / variance),
- *                          one tensor per layout entry, named as PyTorch names them ('conv1.weight',
+ *                          one tensor per layout entry, named as in the layout ('conv1.weight',
  *                          'bn1.running_mean'), so safetensors.torch.load_file() reads it directly
  *   optimizer.safetensors  the optimizer's state buffers split the same way, named '<param>.<state>'
  *                          ('conv1.weight.momentum_buffer', 'fc.bias.exp_avg_sq', …); absent if none
@@ -11,18 +11,22 @@
  *                          hyper-parameters, and `meta`, any JSON the caller wants kept (model spec,
  *                          preprocessing statistics, step, epoch, seed, schedule, metrics so far)
  *
- * Why the index goes last: every file replaces its predecessor atomically, but three renames are not one.
- * If a save is interrupted after model.safetensors was replaced and before checkpoint.json was, the old
- * index no longer matches the new model file; its size and SHA-256 say so, and loadCheckpoint refuses the
- * mixed set with a DataError instead of resuming from weights of one step and momentum of another. To keep a
- * good checkpoint through a crash, save into a fresh folder (e.g. one per epoch) and keep the last one.
+ * How a save survives a crash. The new set is written, file by file (each fsynced), into a sibling staging
+ * folder `<dir>.new-<pid>-<n>`; then the old folder is renamed away to `<dir>.old-<pid>-<n>`, the staging
+ * folder renamed to `<dir>`, and the old one deleted. A crash while writing leaves `<dir>` untouched; only a
+ * crash in the instant between the two renames leaves no `<dir>`, and then both complete sets exist beside
+ * it (loadCheckpoint's error names them). `<dir>` must therefore hold nothing but the checkpoint: if it
+ * holds other files, they are left alone and the three files are instead renamed into it one by one, index
+ * last. In that mode an interrupted save leaves an index that no longer matches the new model file; the
+ * index's sizes and SHA-256 sums reveal it, and loadCheckpoint refuses the mixed set with a DataError instead
+ * of resuming from weights of one step and momentum of another.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DataError, ShapeError } from '../errors.js';
 import { checkLayout, type LayoutEntry, type Optimizer, type OptimizerStateTensor } from '../optim/optimizer.js';
-import { writeFileAtomic } from './atomic.js';
+import { syncDir, writeFileAtomic } from './atomic.js';
 import { decodeSafetensors, safetensorsChunks, type NamedTensor } from './safetensors.js';
 
 export const MODEL_FILE = 'model.safetensors';
@@ -96,9 +100,16 @@ function writeHashed(path: string, tensors: NamedTensor[], metadata: Record<stri
   return { bytes, sha256: hash.digest('hex') };
 }
 
+let saveCounter = 0;
+
+/** Files a checkpoint folder may hold; a folder with anything else is not swapped as a whole. */
+function isCheckpointFile(f: string): boolean {
+  return [MODEL_FILE, OPTIMIZER_FILE, INDEX_FILE].some((name) => f === name || f.startsWith(name + '.tmp-'));
+}
+
 /**
- * Saves a checkpoint into `dir` (created if needed): model.safetensors, optimizer.safetensors (when
- * `ck.optimizer` is given), then checkpoint.json. Returns the index that was written.
+ * Saves a checkpoint as the folder `dir` (see the file header): model.safetensors, optimizer.safetensors
+ * (when `ck.optimizer` is given), then checkpoint.json. Returns the index that was written.
  */
 export function saveCheckpoint(dir: string, ck: Checkpoint): CheckpointIndex {
   checkBuffer('params', ck.layout, ck.params);
@@ -108,8 +119,48 @@ export function saveCheckpoint(dir: string, ck: Checkpoint): CheckpointIndex {
     if (names.has(e.name)) throw new ShapeError(`saveCheckpoint: tensor name '${e.name}' appears twice in the layouts`);
     names.add(e.name);
   }
-  mkdirSync(dir, { recursive: true });
+  for (const t of ck.optimizer?.tensors ?? []) {
+    if (t.data.length !== ck.params.length) {
+      throw new ShapeError(
+        `saveCheckpoint: optimizer state '${t.name}' holds ${t.data.length} floats; it must have one per parameter (${ck.params.length})`,
+      );
+    }
+  }
+  const target = resolve(dir);
+  const parent = dirname(target);
+  mkdirSync(parent, { recursive: true });
+  const tag = `${process.pid}-${saveCounter++}`;
+  const stage = `${target}.new-${tag}`;
+  mkdirSync(stage);
+  let index: CheckpointIndex;
+  try {
+    index = writeSet(stage, ck);
+  } catch (e) {
+    rmSync(stage, { recursive: true, force: true });
+    throw e;
+  }
 
+  if (!existsSync(target)) {
+    renameSync(stage, target);
+  } else if (readdirSync(target).every(isCheckpointFile)) {
+    const old = `${target}.old-${tag}`;
+    renameSync(target, old);
+    renameSync(stage, target);
+    rmSync(old, { recursive: true, force: true });
+  } else {
+    // the folder holds other files too: replace ours inside it, the index last
+    for (const f of [MODEL_FILE, OPTIMIZER_FILE, INDEX_FILE]) {
+      if (existsSync(join(stage, f))) renameSync(join(stage, f), join(target, f));
+    }
+    rmSync(stage, { recursive: true, force: true });
+    syncDir(target);
+  }
+  syncDir(parent);
+  return index;
+}
+
+/** Writes the three files into the (new, empty) folder `dir`, the index last. */
+function writeSet(dir: string, ck: Checkpoint): CheckpointIndex {
   const files: Record<string, FileRecord> = {};
   files[MODEL_FILE] = writeHashed(
     join(dir, MODEL_FILE),
@@ -120,15 +171,7 @@ export function saveCheckpoint(dir: string, ck: Checkpoint): CheckpointIndex {
   let optimizer: CheckpointIndex['optimizer'] = null;
   if (ck.optimizer) {
     const o = ck.optimizer;
-    const tensors: NamedTensor[] = [];
-    for (const t of o.tensors) {
-      if (t.data.length !== ck.params.length) {
-        throw new ShapeError(
-          `saveCheckpoint: optimizer state '${t.name}' holds ${t.data.length} floats; it must have one per parameter (${ck.params.length})`,
-        );
-      }
-      tensors.push(...split(ck.layout, t.data, '.' + t.name));
-    }
+    const tensors = o.tensors.flatMap((t) => split(ck.layout, t.data, '.' + t.name));
     files[OPTIMIZER_FILE] = writeHashed(join(dir, OPTIMIZER_FILE), tensors, { producer: 'elunet', optimizer: o.kind });
     optimizer = { kind: o.kind, stepCount: o.stepCount, config: o.config, state: o.tensors.map((t) => t.name) };
   }
@@ -156,9 +199,7 @@ function formatIndex(index: CheckpointIndex): string {
 export function readCheckpointIndex(dir: string): CheckpointIndex {
   const path = join(dir, INDEX_FILE);
   if (!existsSync(path)) {
-    throw new DataError(
-      `${dir}: no ${INDEX_FILE} found; expected a checkpoint folder written by elunet (an interrupted first save leaves none)`,
-    );
+    throw new DataError(`${dir}: no ${INDEX_FILE} found; expected a checkpoint folder written by elunet${strandedHint(dir)}`);
   }
   let index: CheckpointIndex;
   try {
@@ -176,6 +217,23 @@ export function readCheckpointIndex(dir: string): CheckpointIndex {
     throw new DataError(`${path}: expected the fields files (with ${MODEL_FILE}), params and state; the index is incomplete`);
   }
   return index;
+}
+
+/** If a save was cut off between its two renames, names the complete sets left beside `dir`. */
+function strandedHint(dir: string): string {
+  const target = resolve(dir);
+  const base = basename(target);
+  let siblings: string[] = [];
+  try {
+    siblings = readdirSync(dirname(target)).filter(
+      (f) => (f.startsWith(base + '.old-') || f.startsWith(base + '.new-')) && existsSync(join(dirname(target), f, INDEX_FILE)),
+    );
+  } catch {
+    // no parent folder: nothing to suggest
+  }
+  if (siblings.length === 0) return '';
+  return ` (a save was interrupted; complete checkpoints were left in ${siblings.map((f) => join(dirname(target), f)).join(' and ')}: ` +
+    `rename the .new- one, or else the .old- one, to ${base})`;
 }
 
 /** Reads one file of the set and checks it against the index's size and SHA-256. */
