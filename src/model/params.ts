@@ -165,3 +165,8 @@ export function formatLayout(layout: readonly ParamEntry[]): string {
   const fmt = (r: string[]): string => r.map((v, j) => (j >= 2 ? v.padStart(widths[j]) : v.padEnd(widths[j]))).join('  ');
   return [fmt(head), ...rows.map(fmt)].join('\n');
 }
+
+/** Parameter count of expanded layers without allocating anything (e.g. for a model zoo listing). */
+export function paramCountOf(layers: readonly Layer[]): number {
+  return layoutFor(layers).paramCount;
+}
