@@ -7,7 +7,7 @@ One flat parameter vector with the layout below is stepped 6 times with fixed gr
 that changes between steps (so the lr-multiplies-velocity convention is tested too). Inputs (initial
 parameters, gradients, learning rates) are float32-exact; PyTorch computes in float64, so the reference is the
 exact math and elunet's float32 state can only differ by rounding. 'no-bias-norm' cases put every entry whose
-name ends in .bias/.gamma/.beta into a parameter group with weight_decay 0.
+name ends in .bias/.gamma/.beta/.slope into a parameter group with weight_decay 0.
 """
 import json
 import torch
@@ -48,7 +48,7 @@ def run(kind, opts, decay):
     if decay == "all":
         groups = [{"params": [p for _, p in params]}]
     else:
-        nd = lambda n: n.endswith((".bias", ".gamma", ".beta"))
+        nd = lambda n: n.endswith((".bias", ".gamma", ".beta", ".slope"))
         groups = [{"params": [p for n, p in params if not nd(n)]},
                   {"params": [p for n, p in params if nd(n)], "weight_decay": 0.0}]
     cls = torch.optim.SGD if kind == "sgd" else torch.optim.Adam

@@ -112,22 +112,22 @@ test('adam: second step, by hand', () => {
   assert.equal(opt.stepCount, 2);
 });
 
-test("weight decay filter 'no-bias-norm' spares .bias/.gamma/.beta; 'all' decays everything (PyTorch default)", () => {
-  const layout = [entry('conv1.weight', [2], 0), entry('conv1.bias', [1], 2), entry('bn1.gamma', [1], 3), entry('bn1.beta', [1], 4), entry('fc.weight', [1], 5)];
-  const zeroGrad = new Float32Array(6);
+test("weight decay filter 'no-bias-norm' spares .bias/.gamma/.beta/.slope; 'all' decays everything (PyTorch default)", () => {
+  const layout = [entry('conv1.weight', [2], 0), entry('conv1.bias', [1], 2), entry('bn1.gamma', [1], 3), entry('bn1.beta', [1], 4), entry('fc.weight', [1], 5), entry('fc.prelu.slope', [1], 6)];
+  const zeroGrad = new Float32Array(7);
   for (const [decay, expected] of [
-    ['all', [0.9, 0.9, 0.9, 0.9, 0.9, 0.9]],
-    ['no-bias-norm', [0.9, 0.9, 1, 1, 1, 0.9]],
-    [(name: string) => name.startsWith('fc.'), [1, 1, 1, 1, 1, 0.9]],
+    ['all', [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]],
+    ['no-bias-norm', [0.9, 0.9, 1, 1, 1, 0.9, 1]],
+    [(name: string) => name.startsWith('fc.'), [1, 1, 1, 1, 1, 0.9, 0.9]],
   ] as [DecayFilter, number[]][]) {
-    const p = new Float32Array(6).fill(1);
+    const p = new Float32Array(7).fill(1);
     new Sgd(layout, { weightDecay: 0.1, decay }).step(p, zeroGrad, 1); // p ← p − 1·(0 + 0.1·p)
     expectClose(p, expected, { ...HAND, name: `decay ${String(decay)}` });
   }
   // neighbours with the same coefficient merge: weight | bias,gamma,beta | weight → 3 segments
-  const segs = decaySegments(layout, 6, 0.1, 'no-bias-norm');
-  assert.deepEqual([...segs.start], [0, 2, 5]);
-  assert.deepEqual([...segs.decay], [0.1, 0, 0.1]);
+  const segs = decaySegments(layout, 7, 0.1, 'no-bias-norm');
+  assert.deepEqual([...segs.start], [0, 2, 5, 6]);
+  assert.deepEqual([...segs.decay], [0.1, 0, 0.1, 0]);
 });
 
 test('optimizers reject bad arguments with ShapeError naming the option', () => {

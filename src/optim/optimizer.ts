@@ -8,9 +8,10 @@
  *
  * Weight decay (L2) follows PyTorch: it is added to the gradient, g ← g + wd·p, before the optimizer
  * sees it. PyTorch decays every parameter unless you build parameter groups; here the same default
- * holds ('all'), and `decay: 'no-bias-norm'` leaves out entries whose name ends with `.bias`, `.gamma` or
- * `.beta` (a common refinement: those parameters do not grow with the weight scale, so decaying them only
- * biases the model). The choice is turned into a few [start, end) segments once, at construction, so the
+ * holds ('all'), and `decay: 'no-bias-norm'` leaves out entries whose name ends with `.bias`, `.gamma`, `.beta` or
+ * `.slope` (a common refinement: biases and batch-norm shifts/scales do not grow with the weight scale, so
+ * decaying them only biases the model; He et al. 2015 train PReLU slopes without decay, since decay pushes
+ * them towards ReLU). The choice is turned into a few [start, end) segments once, at construction, so the
  * step loop only reads one decay coefficient per segment.
  */
 import { ShapeError } from '../errors.js';
@@ -33,7 +34,7 @@ export interface OptimizerStateTensor {
 export type DecayFilter = 'all' | 'no-bias-norm' | ((name: string) => boolean);
 
 /** Entry-name endings that 'no-bias-norm' excludes from weight decay. */
-export const NO_DECAY_SUFFIXES: readonly string[] = ['.bias', '.gamma', '.beta'];
+export const NO_DECAY_SUFFIXES: readonly string[] = ['.bias', '.gamma', '.beta', '.slope'];
 
 export interface Optimizer {
   readonly kind: 'sgd' | 'adam';
