@@ -308,7 +308,7 @@ test('conv2dShape: ShapeErrors name the op, what was expected, what was found, a
   throwsShape(() => conv2dShape({ ...ok, n: 0 }), /conv2d: n \(batch size\)/, /≥ 1/, /got 0/);
   throwsShape(() => conv2dShape({ ...ok, c: 2.5 }), /conv2d: c \(input channels\)/, /got 2\.5/);
   throwsShape(() => conv2dShape({ ...ok, kw: -1 }), /conv2d: kw/, /got -1/);
-  throwsShape(() => conv2dShape({ ...ok, stride: 0 }), /conv2d: stride/, /got 0/);
+  throwsShape(() => conv2dShape({ ...ok, stride: 0 }), /conv2d: stride/, /got 0/, /; use 1 to slide the filter/);
   throwsShape(() => conv2dShape({ ...ok, pad: -1 }), /conv2d: pad/, /≥ 0/, /got -1/);
   throwsShape(() => conv2dShape({ ...ok, pad: { top: 0, bottom: 0, left: 1.5, right: 0 } }), /conv2d: pad\.left/, /got 1\.5/);
   throwsShape(() => conv2dShape({ ...ok, pad: 'full' as never }), /conv2d: pad must be a number, 'same', 'valid'/, /"full"/);

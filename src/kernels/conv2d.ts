@@ -23,7 +23,7 @@
  *    col lives in the caller's workspace (conv2dWorkspaceSize floats). A 1×1 convolution with stride 1 and no
  *    padding needs no col at all: col is x[n] itself, and the workspace size is 0.
  */
-import { ShapeError, checkInt } from '../errors.js';
+import { ShapeError } from '../errors.js';
 import { matmul, type MatmulShape } from './matmul.js';
 
 export interface Conv2dShape {
@@ -60,18 +60,25 @@ export interface Conv2dShapeParams {
   pad?: Conv2dPad;
 }
 
+/** Throws a ShapeError unless `v` is an integer ≥ min; the message names the argument, the rule, the value and the fix. */
+function need(what: string, v: number, min: number, fix: string): void {
+  if (!Number.isInteger(v) || v < min) {
+    throw new ShapeError(`conv2d: ${what} must be an integer ≥ ${min}, got ${v}; ${fix}`);
+  }
+}
+
 /** Builds and validates a Conv2dShape. Throws ShapeError naming the argument, what was expected and the fix. */
 export function conv2dShape(p: Conv2dShapeParams): Conv2dShape {
   const kw = p.kw ?? p.kh;
   const stride = p.stride ?? 1;
-  checkInt('conv2d: n (batch size)', p.n, 1);
-  checkInt('conv2d: c (input channels)', p.c, 1);
-  checkInt('conv2d: h (input height)', p.h, 1);
-  checkInt('conv2d: w (input width)', p.w, 1);
-  checkInt('conv2d: oc (output channels)', p.oc, 1);
-  checkInt('conv2d: kh (kernel height)', p.kh, 1);
-  checkInt('conv2d: kw (kernel width)', kw, 1);
-  checkInt('conv2d: stride', stride, 1);
+  need('n (batch size)', p.n, 1, 'pass the number of samples in the batch');
+  need('c (input channels)', p.c, 1, 'pass the channels of the input (1 for MNIST, 3 for RGB, the filters of the layer below)');
+  need('h (input height)', p.h, 1, 'pass the input height in pixels');
+  need('w (input width)', p.w, 1, 'pass the input width in pixels');
+  need('oc (output channels)', p.oc, 1, 'pass the number of filters');
+  need('kh (kernel height)', p.kh, 1, 'pass the filter size, e.g. 3');
+  need('kw (kernel width)', kw, 1, 'pass the filter size, e.g. 3, or leave kw out for a square kernel');
+  need('stride', stride, 1, 'use 1 to slide the filter one pixel at a time, 2 to halve the image');
 
   const pad = p.pad ?? 0;
   let padTop: number, padBottom: number, padLeft: number, padRight: number;
@@ -86,13 +93,13 @@ export function conv2dShape(p: Conv2dShapeParams): Conv2dShape {
     padLeft = Math.floor((kw - 1) / 2);
     padRight = kw - 1 - padLeft;
   } else if (typeof pad === 'number') {
-    checkInt('conv2d: pad', pad, 0);
+    need('pad', pad, 0, "use 0, 'same', 'valid' or {top,bottom,left,right}");
     padTop = padBottom = padLeft = padRight = pad;
   } else if (typeof pad === 'object' && pad !== null) {
-    checkInt('conv2d: pad.top', pad.top, 0);
-    checkInt('conv2d: pad.bottom', pad.bottom, 0);
-    checkInt('conv2d: pad.left', pad.left, 0);
-    checkInt('conv2d: pad.right', pad.right, 0);
+    need('pad.top', pad.top, 0, 'padding counts whole rows or columns of zeros');
+    need('pad.bottom', pad.bottom, 0, 'padding counts whole rows or columns of zeros');
+    need('pad.left', pad.left, 0, 'padding counts whole rows or columns of zeros');
+    need('pad.right', pad.right, 0, 'padding counts whole rows or columns of zeros');
     ({ top: padTop, bottom: padBottom, left: padLeft, right: padRight } = pad);
   } else {
     throw new ShapeError(`conv2d: pad must be a number, 'same', 'valid' or {top,bottom,left,right}, got ${JSON.stringify(pad)}`);
