@@ -33,6 +33,7 @@ import {
   INDEX_FILE,
   MODEL_FILE,
   OPTIMIZER_FILE,
+  checkpointExists,
   loadCheckpoint,
   optimizerSnapshot,
   saveCheckpoint,
@@ -324,7 +325,10 @@ test('checkpoint: a crash between the two folder renames is explained; a shared 
   // the moment after `dir` was renamed to dir.old-… and before dir.new-… took its place
   const dir = freshDir();
   saveCheckpoint(dir, sample(10, undefined));
+  assert.ok(checkpointExists(dir));
   renameSync(dir, `${dir}.old-1-0`);
+  assert.ok(checkpointExists(dir), 'a stranded set still counts, so a resume does not start over');
+  assert.ok(!checkpointExists(freshDir()));
   assert.throws(
     () => loadCheckpoint(dir),
     (e: Error) => e instanceof DataError && /no checkpoint\.json found.*a save was interrupted; complete checkpoints were left in .*\.old-1-0/.test(e.message),

@@ -219,6 +219,15 @@ export function readCheckpointIndex(dir: string): CheckpointIndex {
   return index;
 }
 
+/**
+ * True when `dir` holds a checkpoint, or when a save was cut off between its two folder renames and left
+ * complete sets beside it (then loadCheckpoint throws, explaining which folder to rename). A resume should
+ * test this rather than the index file alone, so that it never silently starts over.
+ */
+export function checkpointExists(dir: string): boolean {
+  return existsSync(join(dir, INDEX_FILE)) || strandedHint(dir) !== '';
+}
+
 /** If a save was cut off between its two renames, names the complete sets left beside `dir`. */
 function strandedHint(dir: string): string {
   const target = resolve(dir);
