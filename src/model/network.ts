@@ -657,7 +657,7 @@ export class Network {
 
   /** The softmax probabilities computed by the last loss() or backward() of a softmax-ce model: (n, classes). */
   probabilities(): Float32Array {
-    return this.probs;
+    return this.probs.subarray(0, this.lastN * this.outputSize);
   }
 
   // -------------------------------------------------------------------------------------------- backward
