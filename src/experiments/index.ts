@@ -1,7 +1,14 @@
-/** The paper's experiments, one file each. */
+/**
+ * The paper's experiments, one file each. `elunet experiment <name> [--scale small|default|paper]` runs one
+ * and writes reports/<name>/ (report.md, results.json, figures, runs/); see docs/reproduction.md.
+ */
+import { mnistActivations } from './mnist-activations.js';
+
 export interface Experiment {
   description: string;
   run(opts: Record<string, unknown>): Promise<void>;
 }
 
-export const experiments: Record<string, Experiment> = {};
+export const experiments: Record<string, Experiment> = {
+  'mnist-activations': mnistActivations,
+};

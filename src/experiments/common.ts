@@ -1,0 +1,274 @@
+/**
+ * What every experiment shares: the options the CLI passes, the scales, run folders that resume, one
+ * training on data prepared once per experiment, and writing results.json / report.md.
+ *
+ * Folder layout of an experiment (default reports/<name>/):
+ *
+ *   report.md  results.json  *.png
+ *   runs/<setting>/run<k>/   metrics.jsonl, checkpoint/, experiment-run.json
+ *
+ * A run is skipped when its experiment-run.json says it finished (or diverged) with the same settings and at
+ * least the epochs asked for; a run cut off half-way continues from its checkpoint (trainLoop's resume); a
+ * run folder written with other settings stops the experiment with an error instead of being mixed in.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { ElunetError } from '../errors.js';
+import { writeFileAtomic } from '../report/atomic.js';
+import { TRAIN_DEFAULTS, buildSpec, defaultWorkers, makeOptimizerFactory, prepareData, type PreparedData, type TrainOptions } from '../train/setup.js';
+import { trainLoop, readMetrics, TrainingDiverged, type EpochMetrics } from '../train/loop.js';
+import { parseSchedule } from '../optim/schedule.js';
+import { createPoolExecutor } from '../parallel/pool-executor.js';
+import { expandSpec } from '../model/spec.js';
+import { paramCountOf } from '../model/params.js';
+
+/**
+ * smoke: seconds, for the test suite; small: minutes; default: what a CPU does in well under an hour;
+ * paper: the paper's settings (days to weeks on a CPU; given so the gap is explicit).
+ */
+export type Scale = 'smoke' | 'small' | 'default' | 'paper';
+export const SCALES: readonly Scale[] = ['smoke', 'small', 'default', 'paper'];
+
+export interface ExperimentOptions {
+  name: string;
+  scale: Scale;
+  out: string;
+  workers: number;
+  runs?: number;
+  epochs?: number;
+  data?: string;
+  resume: boolean;
+  quiet: boolean;
+  log: (line: string) => void;
+}
+
+/** The CLI's options ({ scale, out?, workers, runs?, epochs?, data?, resume }) checked and completed. */
+export function experimentOptions(name: string, raw: Record<string, unknown>): ExperimentOptions {
+  const scale = (raw.scale ?? 'default') as Scale;
+  if (!SCALES.includes(scale)) {
+    throw new ElunetError(`experiment ${name}: --scale must be one of ${SCALES.join(', ')}, got '${String(raw.scale)}'`);
+  }
+  const posInt = (k: string): number | undefined => {
+    const v = raw[k];
+    if (v === undefined) return undefined;
+    if (!Number.isInteger(v) || (v as number) < 1) throw new ElunetError(`experiment ${name}: --${k} must be an integer ≥ 1, got '${String(v)}'`);
+    return v as number;
+  };
+  const quiet = Boolean(raw.quiet);
+  return {
+    name,
+    scale,
+    out: typeof raw.out === 'string' && raw.out ? raw.out : join('reports', name),
+    workers: posInt('workers') ?? defaultWorkers(),
+    runs: posInt('runs'),
+    epochs: posInt('epochs'),
+    data: typeof raw.data === 'string' && raw.data ? raw.data : undefined,
+    resume: raw.resume === undefined ? true : Boolean(raw.resume),
+    quiet,
+    log: typeof raw.log === 'function' ? (raw.log as (l: string) => void) : quiet ? () => {} : (l: string) => console.log(l),
+  };
+}
+
+/** Options of one training: the library defaults, then the experiment's. */
+export function trainOptions(o: Partial<TrainOptions> & Pick<TrainOptions, 'model' | 'activation' | 'data' | 'out'>): TrainOptions {
+  return { ...TRAIN_DEFAULTS, ...o };
+}
+
+/** Parameter count of a spec without allocating it. */
+export function specParamCount(spec: Parameters<typeof expandSpec>[0]): number {
+  return paramCountOf(expandSpec(spec).layers);
+}
+
+/** Prepares data once and hands the same copy to every run that needs training (none if all are reused). */
+export function lazyData(
+  o: Pick<TrainOptions, 'data' | 'preprocess' | 'augment' | 'trainLimit' | 'testLimit'>,
+  shared: boolean,
+  log: (l: string) => void,
+): () => PreparedData {
+  let d: PreparedData | undefined;
+  return () => {
+    if (!d) {
+      const t0 = Date.now();
+      // the data split and the preprocessing are fixed (seed 0) for every run: run k differs from run j
+      // only in its initial weights, shuffling, dropout and augmentation (paper: "different initializations")
+      d = prepareData({ ...o, seed: 0 }, shared);
+      log(`data ${d.train.name}: ${d.train.n} train / ${d.test.n} test samples of ${d.train.c}×${d.train.h}×${d.train.w}, ` +
+        `${d.train.classes} classes, preprocessing ${d.preprocess.recipe ?? 'none'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+    return d;
+  };
+}
+
+/** What the experiment records about one run. */
+export interface RunOutcome {
+  setting: string;
+  run: number;
+  seed: number;
+  dir: string;
+  history: EpochMetrics[];
+  seconds: number;
+  diverged: boolean;
+  /** the message of the divergence, if any */
+  error?: string;
+  reused: boolean;
+  paramCount: number;
+}
+
+interface RunRecord {
+  fingerprint: Record<string, unknown>;
+  epochs: number;
+  iterations?: number;
+  status: 'complete' | 'diverged';
+  seconds: number;
+  paramCount: number;
+  error?: string;
+}
+
+/** The settings that make two runs the same run (everything but length, threads, folder and chattiness). */
+function fingerprint(o: TrainOptions): Record<string, unknown> {
+  const { epochs: _e, iterations: _i, workers: _w, out: _o, resume: _r, quiet: _q, checkpointEvery: _c, schedule, ...rest } = o;
+  // a schedule rescaled to the run length ('…@TOTAL') changes with the length; compare its shape only
+  return { ...rest, schedule: schedule.replace(/@\d+$/, '@TOTAL') };
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * One run of `o` in o.out: reused when finished, continued when cut off, trained otherwise. `data` gives the
+ * prepared data (called only when training is needed). A run that diverges is recorded, not thrown.
+ */
+export async function ensureRun(
+  o: TrainOptions,
+  data: () => PreparedData,
+  ctx: { setting: string; run: number; resume: boolean; quiet: boolean; log: (l: string) => void },
+): Promise<RunOutcome> {
+  const recordPath = join(o.out, 'experiment-run.json');
+  const fp = fingerprint(o);
+  const base = { setting: ctx.setting, run: ctx.run, seed: o.seed, dir: o.out };
+  if (!ctx.resume) rmSync(o.out, { recursive: true, force: true });
+  if (existsSync(recordPath)) {
+    const rec = JSON.parse(readFileSync(recordPath, 'utf8')) as RunRecord;
+    if (!sameJson(rec.fingerprint, fp)) {
+      throw new ElunetError(
+        `${o.out} holds a run made with other settings (e.g. another --scale); ` +
+          `pass --no-resume to train it afresh, or --out <another folder> to keep it`,
+      );
+    }
+    const longEnough = o.iterations !== undefined ? (rec.iterations ?? 0) >= o.iterations : rec.epochs >= o.epochs;
+    if (rec.status === 'diverged' || (longEnough && (o.iterations === undefined || rec.iterations === o.iterations))) {
+      const h = existsSync(join(o.out, 'metrics.jsonl')) ? readMetrics(o.out) : [];
+      const history = o.iterations !== undefined ? h : h.slice(0, o.epochs);
+      ctx.log(`  ${ctx.setting} run ${ctx.run}: reusing ${rec.status} run in ${o.out}`);
+      return { ...base, history, seconds: rec.seconds, diverged: rec.status === 'diverged', error: rec.error, reused: true, paramCount: rec.paramCount };
+    }
+    rmSync(recordPath);
+  } else if (existsSync(join(o.out, 'checkpoint', 'checkpoint.json'))) {
+    // a run cut off before it finished: its options are in the checkpoint; trainLoop resumes it below
+    const ck = JSON.parse(readFileSync(join(o.out, 'checkpoint', 'checkpoint.json'), 'utf8')) as { meta?: { experimentFingerprint?: unknown } };
+    if (ck.meta?.experimentFingerprint !== undefined && !sameJson(ck.meta.experimentFingerprint, fp)) {
+      throw new ElunetError(
+        `${o.out} holds a partial run made with other settings; pass --no-resume to train it afresh, or --out <another folder>`,
+      );
+    }
+  }
+  const d = data();
+  const spec = buildSpec(o, d.train);
+  const paramCount = specParamCount(spec);
+  mkdirSync(o.out, { recursive: true });
+  const stepsPerEpoch = Math.floor(d.train.n / o.batch);
+  const totalSteps = o.iterations ?? o.epochs * stepsPerEpoch;
+  const schedule = parseSchedule(o.schedule, o.lr, { totalIters: totalSteps });
+  const shared = o.workers > 1;
+  const t0 = Date.now();
+  try {
+    const r = await trainLoop({
+      runDir: o.out,
+      spec,
+      train: d.train,
+      test: d.test,
+      meta: {
+        options: { ...o, workers: undefined, out: undefined, resume: undefined, quiet: undefined, dataSeed: 0 },
+        data: { source: d.train.source, name: d.train.name, classNames: d.train.classNames, c: d.train.c, h: d.train.h, w: d.train.w, classes: d.train.classes },
+        preprocess: d.preprocess,
+        experimentFingerprint: fp,
+      },
+      epochs: o.epochs,
+      iterations: o.iterations,
+      batch: o.batch,
+      microBatch: o.microBatch,
+      seed: o.seed,
+      augment: d.augment,
+      makeOptimizer: makeOptimizerFactory(o),
+      lrAt: (step) => schedule.lr(step),
+      statsSubset: o.statsSubset,
+      checkpointEvery: o.checkpointEvery,
+      resume: true,
+      shared,
+      quiet: ctx.quiet,
+      log: (l) => ctx.log(`  ${l}`),
+      makeExecutor: shared
+        ? (net) => createPoolExecutor({ net, train: d.train, test: d.test, workers: o.workers, microBatch: o.microBatch, maxBatch: o.batch, seed: o.seed, augment: d.augment })
+        : undefined,
+    });
+    const rec: RunRecord = { fingerprint: fp, epochs: o.epochs, iterations: o.iterations, status: 'complete', seconds: r.seconds, paramCount };
+    writeFileAtomic(recordPath, JSON.stringify(rec, null, 1) + '\n');
+    return { ...base, history: r.history, seconds: r.seconds, diverged: false, reused: false, paramCount };
+  } catch (e) {
+    if (!(e instanceof TrainingDiverged)) throw e;
+    const history = existsSync(join(o.out, 'metrics.jsonl')) ? readMetrics(o.out) : [];
+    const seconds = (Date.now() - t0) / 1000;
+    ctx.log(`  ${ctx.setting} run ${ctx.run}: ${e.message}`);
+    const rec: RunRecord = { fingerprint: fp, epochs: o.epochs, iterations: o.iterations, status: 'diverged', seconds, paramCount, error: e.message };
+    writeFileAtomic(recordPath, JSON.stringify(rec, null, 1) + '\n');
+    return { ...base, history, seconds, diverged: true, error: e.message, reused: false, paramCount };
+  }
+}
+
+/** Folder of run k of a setting. */
+export function runFolder(out: string, setting: string, k: number): string {
+  return join(out, 'runs', setting, `run${k}`);
+}
+
+/** "12.3 s", "4m05s" */
+export function seconds(s: number): string {
+  if (!Number.isFinite(s)) return '–';
+  if (s < 60) return `${s.toFixed(1)} s`;
+  return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
+/** Per-epoch values of one metric, one row per run (rows cut to the shortest run). */
+export function metricMatrix(runs: EpochMetrics[][], pick: (m: EpochMetrics) => number): number[][] {
+  const len = Math.min(...runs.map((r) => r.length));
+  return runs.map((r) => r.slice(0, len).map(pick));
+}
+
+/** Column-wise mean, sample std and median of a runs × epochs matrix. */
+export function columnStats(rows: number[][]): { mean: number[]; std: number[]; median: number[] } {
+  const len = rows.length ? Math.min(...rows.map((r) => r.length)) : 0;
+  const mean: number[] = [];
+  const std: number[] = [];
+  const median: number[] = [];
+  for (let e = 0; e < len; e++) {
+    const v = rows.map((r) => r[e]);
+    const m = v.reduce((a, b) => a + b, 0) / v.length;
+    mean.push(m);
+    std.push(v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0);
+    const s = [...v].sort((a, b) => a - b);
+    median.push(s.length % 2 ? s[s.length >> 1] : (s[(s.length >> 1) - 1] + s[s.length >> 1]) / 2);
+  }
+  return { mean, std, median };
+}
+
+/** results.json and report.md, written atomically. */
+export function writeResults(out: string, results: unknown, report: string): void {
+  writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1) + '\n');
+  writeFileAtomic(join(out, 'report.md'), report);
+}
+
+/** A short machine description for reports (timings mean little without it). */
+export function machineInfo(): { node: string; platform: string; cpus: number; cpuModel: string } {
+  return { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' };
+}
