@@ -120,9 +120,14 @@ export function buildProgram(): Command {
     .option('--width <factor>', 'width factor (small keeps it quick)', floatArg('--width', 0.01, 16), 0.25)
     .option('--batch-norm', 'with batch normalization')
     .option('--input <c,h,w>', 'input shape override, e.g. 3,64,64')
-    .option('-n, --batch <n>', 'samples', intArg('--batch', 1), 2)
+    .option('-n, --batch <n>', 'samples (each adds max-pool windows whose switches blur a float32 finite difference)', intArg('--batch', 1), 1)
     .option('--checks <n>', 'elements checked per tensor', intArg('--checks', 1), 12)
     .option('-s, --seed <n>', 'seed', intArg('--seed', 0), 0)
+    .option('--step <h>', 'finite-difference step (a whole network in float32 has many kinks: keep it small)', floatArg('--step', 1e-6, 1), 1e-2)
+    // 5e-2, not the 1e-2 of the single-op tests: through a whole float32 network the loss carries rounding
+    // noise of ~1e-6, i.e. ~5e-4 in a slope measured with h = 1e-3, and larger steps meet max-pool kinks;
+    // a wrong sign gives an error of 1 and a wrong index typically 0.2–1, so 5e-2 still tells them apart.
+    .option('--tol <t>', 'tolerance on |a − n| / max(|a| + |n|, 1e-3)', floatArg('--tol', 0, 1), 5e-2)
     .action(gradcheckCommand);
 
   program

@@ -17,7 +17,7 @@ import { LocalExecutor, type Executor } from './executor.js';
 import { UnitActivationStats } from './metrics.js';
 import { Progress, formatDuration } from './progress.js';
 import type { AugmentOptions, SampleSource } from './batch.js';
-import { saveCheckpoint, loadCheckpoint, optimizerSnapshot, type Checkpoint } from './checkpoint.js';
+import { saveCheckpoint, loadCheckpoint, optimizerSnapshot, checkpointExists, type Checkpoint } from './checkpoint.js';
 
 export interface EpochMetrics {
   epoch: number;
@@ -120,7 +120,7 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
   const metricsPath = join(o.runDir, 'metrics.jsonl');
   const ckptDir = join(o.runDir, 'checkpoint');
 
-  if (o.resume && existsSync(join(ckptDir, 'checkpoint.json'))) {
+  if (o.resume && checkpointExists(ckptDir)) {
     const ck = loadCheckpoint(ckptDir, { layout: [...net.layout], stateLayout: [...net.stateLayout] });
     params.set(ck.params);
     state.set(ck.state);
