@@ -83,6 +83,11 @@ interface Workload {
   name: string;
   unit: Unit;
   work: number;
+  /** makes the inputs (only when the workload runs) and returns both sides */
+  make: () => Sides;
+}
+
+interface Sides {
   /** builds elunet's buffers and returns the function to time */
   elunet: () => () => void;
   /** builds the peer (null: elunet only) */
@@ -97,19 +102,23 @@ function matmulWorkload(size: number): Workload {
   const m = size;
   const n = size;
   const k = size;
-  const a = fillUniform(new Float32Array(m * k), 1);
-  const b = fillUniform(new Float32Array(k * n), 2);
   return {
     group: 'matmul',
     name: `matmul ${size}³`,
     unit: 'GFLOP/s',
     work: 2 * m * n * k,
-    elunet: () => {
-      const c = new Float32Array(m * n);
-      const s = matmulShape({ m, n, k });
-      return () => matmul(c, a, b, s);
+    make: () => {
+      const a = fillUniform(new Float32Array(m * k), 1);
+      const b = fillUniform(new Float32Array(k * n), 2);
+      return {
+        elunet: () => {
+          const c = new Float32Array(m * n);
+          const s = matmulShape({ m, n, k });
+          return () => matmul(c, a, b, s);
+        },
+        tfjs: (tf) => tfMatmul(tf, m, n, k, a, b),
+      };
     },
-    tfjs: (tf) => tfMatmul(tf, m, n, k, a, b),
   };
 }
 
@@ -127,87 +136,99 @@ type ConvPass = 'fwd' | 'fwd+bwd' | 'bwd-input' | 'bwd-params';
 function convWorkload(d: ConvCase, pass: ConvPass): Workload {
   const s = conv2dShape({ n: d.n, c: d.c, h: d.h, w: d.w, oc: d.oc, kh: 3, kw: 3, stride: 1, pad: 'same' });
   const onePass = 2 * s.n * s.oc * s.oh * s.ow * s.c * s.kh * s.kw;
-  const x = fillUniform(new Float32Array(s.n * s.c * s.h * s.w), 3);
-  const w = fillUniform(new Float32Array(s.oc * s.c * s.kh * s.kw), 4, -0.1, 0.1);
-  const dy = fillUniform(new Float32Array(s.n * s.oc * s.oh * s.ow), 5);
   const passes = pass === 'fwd+bwd' ? 3 : 1;
   return {
     group: 'conv2d',
     name: `conv2d ${pass} ${d.h}×${d.w} ${d.c}→${d.oc} b${d.n}`,
     unit: 'GFLOP/s',
     work: passes * onePass,
-    elunet: () => {
-      const ws = new Float32Array(conv2dWorkspaceSize(s));
-      const y = new Float32Array(dy.length);
-      const dx = new Float32Array(x.length);
-      const dw = new Float32Array(w.length);
-      switch (pass) {
-        case 'fwd':
-          return () => conv2dForward(y, x, w, null, s, ws);
-        case 'bwd-input':
-          return () => conv2dBackwardInput(dx, dy, w, s, ws);
-        case 'bwd-params':
-          return () => conv2dBackwardParams(dw, null, dy, x, s, ws);
-        case 'fwd+bwd':
-          // a training step's zeroGrad clears the gradients once; the backward passes then accumulate
-          return () => {
-            conv2dForward(y, x, w, null, s, ws);
-            dx.fill(0);
-            dw.fill(0);
-            conv2dBackwardInput(dx, dy, w, s, ws);
-            conv2dBackwardParams(dw, null, dy, x, s, ws);
-          };
-      }
+    make: () => {
+      const x = fillUniform(new Float32Array(s.n * s.c * s.h * s.w), 3);
+      const w = fillUniform(new Float32Array(s.oc * s.c * s.kh * s.kw), 4, -0.1, 0.1);
+      const dy = fillUniform(new Float32Array(s.n * s.oc * s.oh * s.ow), 5);
+      return {
+        elunet: () => {
+          const ws = new Float32Array(conv2dWorkspaceSize(s));
+          const y = new Float32Array(dy.length);
+          const dx = new Float32Array(x.length);
+          const dw = new Float32Array(w.length);
+          switch (pass) {
+            case 'fwd':
+              return () => conv2dForward(y, x, w, null, s, ws);
+            case 'bwd-input':
+              return () => conv2dBackwardInput(dx, dy, w, s, ws);
+            case 'bwd-params':
+              return () => conv2dBackwardParams(dw, null, dy, x, s, ws);
+            case 'fwd+bwd':
+              // a training step's zeroGrad clears the gradients once; the backward passes then accumulate
+              return () => {
+                conv2dForward(y, x, w, null, s, ws);
+                dx.fill(0);
+                dw.fill(0);
+                conv2dBackwardInput(dx, dy, w, s, ws);
+                conv2dBackwardParams(dw, null, dy, x, s, ws);
+              };
+          }
+        },
+        tfjs:
+          pass === 'fwd' || pass === 'fwd+bwd'
+            ? (tf) => tfConv(tf, { n: d.n, c: d.c, h: d.h, w: d.w, oc: d.oc, k: 3 }, x, w, dy, pass === 'fwd+bwd')
+            : null,
+      };
     },
-    tfjs:
-      pass === 'fwd' || pass === 'fwd+bwd'
-        ? (tf) => tfConv(tf, { n: d.n, c: d.c, h: d.h, w: d.w, oc: d.oc, k: 3 }, x, w, dy, pass === 'fwd+bwd')
-        : null,
   };
 }
 
 function eluWorkload(count: number, dir: 'fwd' | 'bwd'): Workload {
-  const x = fillUniform(new Float32Array(count), 6, -3, 3);
-  const dy = fillUniform(new Float32Array(count), 7);
   const label = count >= 1 << 20 ? `${count / (1 << 20)}M` : `${count}`;
   return {
     group: 'elu',
     name: `elu ${dir} ${label}`,
     unit: 'Melem/s',
     work: count,
-    elunet: () => {
-      const y = new Float32Array(count);
-      if (dir === 'fwd') return () => eluForward(y, x, 1, count);
-      eluForward(y, x, 1, count);
-      const dx = new Float32Array(count);
-      return () => eluBackward(dx, dy, y, 1, count);
+    make: () => {
+      const x = fillUniform(new Float32Array(count), 6, -3, 3);
+      const dy = fillUniform(new Float32Array(count), 7);
+      return {
+        elunet: () => {
+          const y = new Float32Array(count);
+          if (dir === 'fwd') return () => eluForward(y, x, 1, count);
+          eluForward(y, x, 1, count);
+          const dx = new Float32Array(count);
+          return () => eluBackward(dx, dy, y, 1, count);
+        },
+        tfjs: (tf) => (dir === 'fwd' ? tfEluForward(tf, x) : tfEluBackward(tf, x, dy)),
+      };
     },
-    tfjs: (tf) => (dir === 'fwd' ? tfEluForward(tf, x) : tfEluBackward(tf, x, dy)),
   };
 }
 
 function trainWorkload(model: 'mnist-cnn' | 'mnist-mlp', batch: number): Workload {
-  const x = fillUniform(new Float32Array(batch * 784), 8, 0, 1);
-  const labels = new Int32Array(batch);
-  for (let i = 0; i < batch; i++) labels[i] = (i * 7 + 3) % 10;
   return {
     group: 'train',
     name: `train step ${model} b${batch}`,
     unit: 'samples/s',
     work: batch,
-    elunet: () => {
-      const net = new Network(models[model].build({ activation: 'elu' }), { maxBatch: batch });
-      net.initParams(1);
-      const opt = new Sgd(net.layout, { momentum: 0.9 });
-      return () => {
-        net.zeroGrad();
-        net.forward(x, batch, 'train');
-        net.loss(labels, batch);
-        net.backward(labels, batch, 1 / batch);
-        opt.step(net.params, net.grads, 0.01);
+    make: () => {
+      const x = fillUniform(new Float32Array(batch * 784), 8, 0, 1);
+      const labels = new Int32Array(batch);
+      for (let i = 0; i < batch; i++) labels[i] = (i * 7 + 3) % 10;
+      return {
+        elunet: () => {
+          const net = new Network(models[model].build({ activation: 'elu' }), { maxBatch: batch });
+          net.initParams(1);
+          const opt = new Sgd(net.layout, { momentum: 0.9 });
+          return () => {
+            net.zeroGrad();
+            net.forward(x, batch, 'train');
+            net.loss(labels, batch);
+            net.backward(labels, batch, 1 / batch);
+            opt.step(net.params, net.grads, 0.01);
       };
     },
     tfjs: (tf) => tfTrainStep(tf, model, batch, x, labels),
+      };
+    },
   };
 }
 
@@ -306,12 +327,13 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   for (const w of list) {
     note(`• ${w.name}: elunet …`);
-    const fn = w.elunet();
+    const sides = w.make();
+    const fn = sides.elunet();
     const e = side(await measure(`elunet ${w.name}`, fn, { timeMs, quick }), w.work, w.unit);
     let t: Side | null = null;
-    if (tf && w.tfjs) {
+    if (tf && sides.tfjs) {
       note(`  elunet ${describeSide(e)} ${w.unit}; tfjs-cpu …`);
-      const peer = w.tfjs(tf);
+      const peer = sides.tfjs(tf);
       try {
         t = side(await measure(`tfjs ${w.name}`, peer.run, { timeMs, quick }), w.work, w.unit);
       } finally {
