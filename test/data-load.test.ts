@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { DataError } from '../src/errors.js';
-import { detectDatasetKind, loadDataset, writeTar, validateDataset } from '../src/data/index.js';
+import { detectDatasetKind, loadDataset, writeTar, validateDataset, take, subset } from '../src/data/index.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'elunet-load-'));
@@ -23,6 +23,12 @@ test('loadDataset: mnist / mnist-embedded with a validation split and shared mem
   assert.deepEqual([s.train.n, s.validation!.n, s.test.n], [6000, 2000, 2000]);
   assert.ok(s.train.images.buffer instanceof SharedArrayBuffer);
   assert.ok(s.test.images.buffer instanceof SharedArrayBuffer);
+  // trimming keeps the data in shared memory (the training setup trims after loading)
+  const few = take(s.train, 10);
+  assert.ok(few.images.buffer instanceof SharedArrayBuffer);
+  assert.deepEqual(few.images, s.train.images.subarray(0, 7840));
+  assert.ok(subset(s.train, [4, 2]).images.buffer instanceof SharedArrayBuffer);
+  assert.equal(take(s.train, 1e9), s.train);
 });
 
 test('loadDataset: detects IDX, CIFAR (folder and archive) and PNG folders', (t) => {

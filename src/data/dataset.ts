@@ -88,8 +88,16 @@ export function labelHistogram(ds: Pick<Dataset, 'labels' | 'classes'>): number[
   return hist;
 }
 
-/** A new Dataset holding the samples `indices` (in that order); pixels are copied. */
-export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name, shared = false): Dataset {
+/** True when the images live in a SharedArrayBuffer. */
+export function isShared(ds: Dataset): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && ds.images.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * A new Dataset holding the samples `indices` (in that order); pixels are copied, into shared memory when
+ * `shared` (default: when the source's are).
+ */
+export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name, shared = isShared(ds)): Dataset {
   const d = sampleSize(ds);
   const m = indices.length;
   const images = allocImages(m * d, shared);
@@ -105,17 +113,17 @@ export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name, 
   return { ...ds, name, images, labels, n: m };
 }
 
-/** The first `count` samples (all of them if count ≥ n). Handy for quick CPU runs. */
+/**
+ * The first `count` samples (all of them if count ≥ n). Handy for quick CPU runs. The pixels are copied
+ * (into shared memory when the source's are shared), so the big source array can be freed.
+ */
 export function take(ds: Dataset, count: number): Dataset {
   if (count >= ds.n) return ds;
+  if (!Number.isInteger(count) || count < 0) throw new ShapeError(`take ${ds.name}: count must be an integer ≥ 0, got ${count}`);
   const d = sampleSize(ds);
-  return {
-    ...ds,
-    name: `${ds.name}[:${count}]`,
-    images: ds.images.slice(0, count * d),
-    labels: ds.labels.slice(0, count),
-    n: count,
-  };
+  const images = allocImages(count * d, isShared(ds));
+  images.set(ds.images.subarray(0, count * d));
+  return { ...ds, name: `${ds.name}[:${count}]`, images, labels: ds.labels.slice(0, count), n: count };
 }
 
 /**
