@@ -303,7 +303,7 @@ function side(m: Measurement, work: number, unit: Unit): Side {
 
 function describeSide(s: Side | null): string {
   if (!s) return '—';
-  return `${fmt(s.rate)} (${fmt(s.meanMs)} ms${s.method === 'single' ? ', 1 rep' : ` ±${fmt(s.rmePct, 2)}%, ${s.samples} reps`})`;
+  return `${fmt(s.rate)} (${fmt(s.meanMs)} ms${s.method === 'single' ? ', 1 rep' : ` ±${fmt(s.rmePct, 2)}%, ${s.samples} rep${s.samples === 1 ? '' : 's'}`})`;
 }
 
 async function main(): Promise<void> {

@@ -1,0 +1,110 @@
+/**
+ * Turns the JSON of the two benchmarks into the Markdown tables of docs/performance.md, so that the page
+ * quotes the measured numbers and nothing else.
+ *
+ *   node dist/bench/run.js --json > run.json
+ *   node dist/bench/scaling.js --json > scaling.json
+ *   node dist/bench/to-markdown.js run.json scaling.json
+ */
+import { readFileSync } from 'node:fs';
+import { fmt } from './common.js';
+
+interface SideJson {
+  meanMs: number;
+  rmePct: number;
+  samples: number;
+  method: 'tinybench' | 'single';
+  rate: number;
+}
+
+interface RunJson {
+  machine: { cpu: string; cores: number; node: string; loadAverage: number[]; date: string };
+  loadAverageAtEnd: number[];
+  tfjs: { version: string } | null;
+  results: { group: string; name: string; unit: string; elunet: SideJson; tfjs: SideJson | null; ratio: number | null }[];
+  targets: { description: string; met: boolean | null; detail: string }[];
+}
+
+interface ScalingJson {
+  machine: { cpu: string; cores: number; node: string; loadAverage: number[]; date: string };
+  loadAverageAtEnd: number[];
+  settings: { batch: number; micro: number };
+  results: { model: string; width: number; params: number; workers: number; executor: string; samplesPerSec: number; stepMs: number; steps: number; speedup: number | null }[];
+  targets: { description: string; met: boolean | null; detail: string }[];
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function side(s: SideJson | null): string {
+  if (!s) return '—';
+  const how = s.method === 'single' ? '1 rep' : `±${fmt(s.rmePct, 2)}%, ${s.samples} rep${s.samples === 1 ? '' : 's'}`;
+  return `${fmt(s.rate)} (${fmt(s.meanMs)} ms, ${how})`;
+}
+
+function status(met: boolean | null): string {
+  return met === null ? 'n/a' : met ? 'met' : '**not met**';
+}
+
+function runTables(j: RunJson): string {
+  const out: string[] = [];
+  out.push(
+    `Measured ${j.machine.date} on ${j.machine.cpu}, ${j.machine.cores} cores, Node ${j.machine.node}, ` +
+      `TensorFlow.js ${j.tfjs?.version ?? '(not run)'} cpu backend; load average ${j.machine.loadAverage.join(' ')} at the start, ` +
+      `${j.loadAverageAtEnd.join(' ')} at the end.\n`,
+  );
+  for (const group of ['matmul', 'conv2d', 'elu', 'train']) {
+    const rs = j.results.filter((r) => r.group === group);
+    if (rs.length === 0) continue;
+    out.push(`| ${group} (${rs[0].unit}) | elunet | tfjs-cpu | elunet / tfjs |`);
+    out.push('|---|---:|---:|---:|');
+    for (const r of rs) out.push(row([r.name, side(r.elunet), side(r.tfjs), r.ratio === null ? '—' : `${fmt(r.ratio)}×`]));
+    out.push('');
+  }
+  out.push('| target (issue 6) | status | measured |');
+  out.push('|---|---|---|');
+  for (const t of j.targets) out.push(row([t.description, status(t.met), t.detail]));
+  return out.join('\n');
+}
+
+function scalingTables(j: ScalingJson): string {
+  const out: string[] = [];
+  out.push(
+    `Measured ${j.machine.date} on ${j.machine.cpu}, ${j.machine.cores} cores, Node ${j.machine.node}; batch ${j.settings.batch}, ` +
+      `micro-batch ${j.settings.micro}; load average ${j.machine.loadAverage.join(' ')} at the start, ${j.loadAverageAtEnd.join(' ')} at the end.\n`,
+  );
+  out.push('| model | parameters | workers | executor | samples/s | ms/step | steps timed | speedup vs 1 |');
+  out.push('|---|---:|---:|---|---:|---:|---:|---:|');
+  for (const r of j.results) {
+    out.push(
+      row([
+        r.width === 1 ? r.model : `${r.model} (width ${r.width})`,
+        String(r.params),
+        String(r.workers),
+        r.executor,
+        fmt(r.samplesPerSec),
+        fmt(r.stepMs),
+        String(r.steps),
+        r.speedup === null ? '—' : `${fmt(r.speedup)}×`,
+      ]),
+    );
+  }
+  out.push('');
+  out.push('| target (issue 6) | status | measured |');
+  out.push('|---|---|---|');
+  for (const t of j.targets) out.push(row([t.description, status(t.met), t.detail]));
+  return out.join('\n');
+}
+
+function main(): void {
+  const files = process.argv.slice(2);
+  if (files.length === 0) throw new Error('to-markdown: pass the JSON files written by run.js --json and/or scaling.js --json');
+  for (const f of files) {
+    const j = JSON.parse(readFileSync(f, 'utf8')) as { benchmark?: string };
+    const text = j.benchmark?.startsWith('elunet data-parallel') ? scalingTables(j as ScalingJson) : runTables(j as RunJson);
+    process.stdout.write(text + '\n\n');
+  }
+}
+
+main();
