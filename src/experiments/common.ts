@@ -129,7 +129,7 @@ interface RunRecord {
 function fingerprint(o: TrainOptions): Record<string, unknown> {
   const { epochs: _e, iterations: _i, workers: _w, out: _o, resume: _r, quiet: _q, checkpointEvery: _c, schedule, ...rest } = o;
   // a schedule rescaled to the run length ('…@TOTAL') changes with the length; compare its shape only
-  return { ...rest, schedule: schedule.replace(/@\d+$/, '@TOTAL') };
+  return { ...rest, schedule: schedule.replace(/@(\d+|RUN)$/, '@TOTAL') };
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -180,7 +180,9 @@ export async function ensureRun(
   mkdirSync(o.out, { recursive: true });
   const stepsPerEpoch = Math.floor(d.train.n / o.batch);
   const totalSteps = o.iterations ?? o.epochs * stepsPerEpoch;
-  const schedule = parseSchedule(o.schedule, o.lr, { totalIters: totalSteps });
+  // '…@RUN' stretches a schedule (e.g. paper-cifar) to this run's length
+  const scheduleText = o.schedule.replace(/@RUN$/, `@${totalSteps}`);
+  const schedule = parseSchedule(scheduleText, o.lr, { totalIters: totalSteps });
   const shared = o.workers > 1;
   const t0 = Date.now();
   try {
@@ -190,7 +192,7 @@ export async function ensureRun(
       train: d.train,
       test: d.test,
       meta: {
-        options: { ...o, workers: undefined, out: undefined, resume: undefined, quiet: undefined, dataSeed: 0 },
+        options: { ...o, schedule: scheduleText, workers: undefined, out: undefined, resume: undefined, quiet: undefined, dataSeed: 0 },
         data: { source: d.train.source, name: d.train.name, classNames: d.train.classNames, c: d.train.c, h: d.train.h, w: d.train.w, classes: d.train.classes },
         preprocess: d.preprocess,
         experimentFingerprint: fp,

@@ -3,6 +3,8 @@
  * and writes reports/<name>/ (report.md, results.json, figures, runs/); see docs/reproduction.md.
  */
 import { mnistActivations } from './mnist-activations.js';
+import { mnistAutoencoder } from './mnist-autoencoder.js';
+import { cifarCompare } from './cifar-compare.js';
 
 export interface Experiment {
   description: string;
@@ -11,4 +13,6 @@ export interface Experiment {
 
 export const experiments: Record<string, Experiment> = {
   'mnist-activations': mnistActivations,
+  'mnist-autoencoder': mnistAutoencoder,
+  'cifar-compare': cifarCompare,
 };

@@ -1,0 +1,233 @@
+/**
+ * Paper Fig. 4–5 (§5): the 11-layer CIFAR-100 CNN with ELU, SReLU, LReLU and ReLU, each without and with
+ * batch normalization, trained with the paper's recipe: SGD momentum 0.9, L2 weight decay 5e-4, the
+ * paper's step schedule (0.01 → ×0.5 → ×0.05 → ×0.005 at 35k/85k/135k of 165k iterations) stretched to the
+ * run's length, dropout (0, .1, .2, .3, .4, .5, 0) on the last layer of each stack, GCN + ZCA whitening,
+ * 4-pixel-pad random crops and horizontal flips. Reported: test error = 1 − accuracy, mean ± std over runs.
+ *
+ * Without --data a CIFAR archive is not available on this machine, so the experiment runs on Fashion-MNIST
+ * (/usr/share/datasets/fashion-mnist) at its own size, 1×28×28 and 10 classes: the network is built for that
+ * input (pools 28→14→7→3→1, the last three stacks then work on 1×1 maps) and the report says so.
+ */
+import { join } from 'node:path';
+import { lineChart, multiPanel, type Series } from '../report/chart.js';
+import { colorFor } from '../report/palette.js';
+import { markdownTable, formatMeanStd } from '../report/table.js';
+import type { PreprocessKind } from '../data/preprocess.js';
+import { FASHION_MNIST_DIR } from '../data/index.js';
+import {
+  columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
+  type ExperimentOptions, type RunOutcome, type Scale,
+} from './common.js';
+import { batchNormClaim, claimsTable, eluBeatsReluBnClaim, nice, rankingClaim } from './claims.js';
+
+export const CIFAR_ACTIVATIONS = ['elu', 'srelu', 'lrelu', 'relu'] as const;
+/** Paper §5.3, CIFAR-100, 10 runs, no BN: test error %, mean and std */
+export const PAPER_CIFAR100_ERRORS: Record<string, [number, number]> = { elu: [28.75, 0.24], srelu: [29.35, 0.29], lrelu: [30.59, 0.29], relu: [31.56, 0.37] };
+
+interface CifarScale {
+  runs: number;
+  epochs?: number;
+  iterations?: number;
+  width: number;
+  trainLimit?: number;
+  testLimit?: number;
+  statsSubset: number;
+  batch: number;
+  microBatch: number;
+  preprocess: PreprocessKind;
+}
+
+export const CIFAR_SCALES: Record<Scale, CifarScale> = {
+  smoke: { runs: 1, epochs: 1, width: 1 / 32, trainLimit: 128, testLimit: 128, statsSubset: 64, batch: 32, microBatch: 16, preprocess: 'gcn' },
+  small: { runs: 1, epochs: 2, width: 1 / 16, trainLimit: 2000, testLimit: 1000, statsSubset: 250, batch: 32, microBatch: 16, preprocess: 'gcn-zca' },
+  default: { runs: 2, epochs: 3, width: 1 / 8, trainLimit: 6000, testLimit: 2000, statsSubset: 500, batch: 32, microBatch: 16, preprocess: 'gcn-zca' },
+  paper: { runs: 10, iterations: 165000, width: 1, statsSubset: 1000, batch: 100, microBatch: 25, preprocess: 'gcn-zca' },
+};
+
+export async function runCifarCompare(raw: Record<string, unknown>): Promise<void> {
+  const o = experimentOptions('cifar-compare', raw);
+  const s = CIFAR_SCALES[o.scale];
+  const runs = o.runs ?? s.runs;
+  const epochs = o.epochs ?? s.epochs ?? 1;
+  const iterations = o.epochs !== undefined ? undefined : s.iterations;
+  const data = o.data ?? FASHION_MNIST_DIR;
+  const base = {
+    model: 'cifar-11', data, width: s.width, dropout: true, preprocess: s.preprocess, augment: 'crop+flip' as const,
+    epochs, iterations, batch: s.batch, microBatch: s.microBatch, optimizer: 'sgd' as const, lr: 0.01, momentum: 0.9, nesterov: false,
+    weightDecay: 5e-4, schedule: 'paper-cifar@RUN', workers: o.workers, statsSubset: s.statsSubset, trainLimit: s.trainLimit,
+    testLimit: s.testLimit, resume: true, checkpointEvery: 0,
+  };
+  const settings = CIFAR_ACTIVATIONS.flatMap((a) => [{ act: a, bn: false }, { act: a, bn: true }]);
+  const total = settings.length * runs;
+  o.log(`cifar-compare (paper Fig. 4–5), scale ${o.scale}: ${CIFAR_ACTIVATIONS.length} activations × (no BN, BN) × ${runs} runs × ` +
+    `${iterations !== undefined ? `${iterations} iterations` : `${epochs} epochs`}, width ${s.width}, on ${data}, out ${o.out}`);
+  const getData = lazyData(base, o.workers > 1, o.log);
+  const t0 = Date.now();
+  const outcomes: RunOutcome[] = [];
+  let done = 0;
+  for (let k = 0; k < runs; k++) {
+    for (const { act, bn } of settings) {
+      done++;
+      const setting = bn ? `${act}-bn` : act;
+      o.log(`[${done}/${total}] ${setting} run ${k} (seed ${k})`);
+      const topts = trainOptions({ ...base, activation: act, batchNorm: bn, seed: k, out: runFolder(o.out, setting, k) });
+      outcomes.push(await ensureRun(topts, getData, { setting, run: k, resume: o.resume, quiet: o.quiet, log: o.log }));
+    }
+  }
+  let dataInfo: { name: string; train: number; test: number; c: number; h: number; w: number; classes: number } | undefined;
+  if (outcomes.some((x) => !x.reused)) {
+    const d = getData();
+    dataInfo = { name: d.train.name, train: d.train.n, test: d.test.n, c: d.train.c, h: d.train.h, w: d.train.w, classes: d.train.classes };
+  }
+  writeCifarReport(o, { runs, epochs, iterations, data, base, scale: s, outcomes, wallSeconds: (Date.now() - t0) / 1000, dataInfo });
+  o.log(`report: ${join(o.out, 'report.md')}`);
+}
+
+/** Final test errors (1 − accuracy; NaN for a diverged run) per setting ('elu', 'elu-bn', …). */
+export function finalErrors(outcomes: RunOutcome[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const r of outcomes) {
+    const last = r.history[r.history.length - 1];
+    (out[r.setting] ??= []).push(r.diverged || !last ? NaN : 1 - last.testAcc);
+  }
+  return out;
+}
+
+function writeCifarReport(
+  o: ExperimentOptions,
+  r: {
+    runs: number; epochs: number; iterations?: number; data: string; base: Record<string, unknown>; scale: CifarScale; outcomes: RunOutcome[];
+    wallSeconds: number; dataInfo?: { name: string; train: number; test: number; c: number; h: number; w: number; classes: number };
+  },
+): void {
+  const errs = finalErrors(r.outcomes);
+  const noBn = Object.fromEntries(CIFAR_ACTIVATIONS.map((a) => [a, errs[a] ?? []]));
+  const bn = Object.fromEntries(CIFAR_ACTIVATIONS.map((a) => [a, errs[`${a}-bn`] ?? []]));
+  const claims = [...rankingClaim(noBn), batchNormClaim(noBn, bn), eluBeatsReluBnClaim(noBn, bn)];
+
+  const histories = (setting: string) => r.outcomes.filter((x) => x.setting === setting && !x.diverged && x.history.length).map((x) => x.history);
+  const curve = (setting: string, pick: (m: RunOutcome['history'][number]) => number, name: string, color: ReturnType<typeof colorFor>, dashed = false): Series | null => {
+    const h = histories(setting);
+    if (!h.length) return null;
+    const st = columnStats(metricMatrix(h, pick));
+    return { name, x: st.mean.map((_, e) => e + 1), y: st.mean, std: h.length > 1 ? st.std : undefined, color, dashed };
+  };
+  const col = (a: string) => colorFor(a);
+  const fig4 = multiPanel([
+    lineChart({
+      title: 'training loss (no BN)', xLabel: 'epoch', yLabel: 'cross-entropy', logY: true, width: 560, height: 400,
+      series: CIFAR_ACTIVATIONS.map((a) => curve(a, (m) => m.trainLoss, nice(a), col(a))).filter((x): x is Series => x !== null),
+    }),
+    lineChart({
+      title: 'test error (no BN)', xLabel: 'epoch', yLabel: 'test error', width: 560, height: 400,
+      series: CIFAR_ACTIVATIONS.map((a) => curve(a, (m) => 1 - m.testAcc, nice(a), col(a))).filter((x): x is Series => x !== null),
+    }),
+  ], { title: 'Fig. 4: 11-layer CNN, mean ± std over runs' });
+  fig4.savePNG(join(o.out, 'fig4.png'));
+  const fig5 = multiPanel(
+    (['relu', 'lrelu', 'srelu'] as const).map((x) =>
+      lineChart({
+        title: `ELU vs ${nice(x)} (dashed: with BN)`, xLabel: 'epoch', yLabel: 'test error', width: 460, height: 380,
+        series: [
+          curve('elu', (m) => 1 - m.testAcc, 'ELU', col('elu')),
+          curve('elu-bn', (m) => 1 - m.testAcc, 'ELU+BN', col('elu'), true),
+          curve(x, (m) => 1 - m.testAcc, nice(x), col(x)),
+          curve(`${x}-bn`, (m) => 1 - m.testAcc, `${nice(x)}+BN`, col(x), true),
+        ].filter((s): s is Series => s !== null),
+      }),
+    ),
+    { title: 'Fig. 5: with and without batch normalization' },
+  );
+  fig5.savePNG(join(o.out, 'fig5.png'));
+
+  const pct = (v: number[]) => {
+    const ok = v.filter(Number.isFinite);
+    if (!ok.length) return 'diverged';
+    const m = ok.reduce((a, b) => a + b, 0) / ok.length;
+    const sd = ok.length > 1 ? Math.sqrt(ok.reduce((a, b) => a + (b - m) ** 2, 0) / (ok.length - 1)) : 0;
+    return formatMeanStd(100 * m, 100 * sd, 2) + (ok.length < v.length ? ` (${v.length - ok.length} diverged)` : '');
+  };
+  const time = (setting: string) => {
+    const t = r.outcomes.filter((x) => x.setting === setting).map((x) => x.seconds);
+    return seconds(t.reduce((a, b) => a + b, 0) / Math.max(t.length, 1));
+  };
+  const table = markdownTable(
+    ['activation', 'test error % (no BN)', 'test error % (BN)', 'paper, CIFAR-100, no BN', 'time/run (no BN)', 'time/run (BN)'],
+    CIFAR_ACTIVATIONS.map((a) => [nice(a), pct(noBn[a]), pct(bn[a]), formatMeanStd(...PAPER_CIFAR100_ERRORS[a], 2), time(a), time(`${a}-bn`)]),
+  );
+  const paramCount = r.outcomes.find((x) => x.paramCount)?.paramCount;
+  const isCifar = r.dataInfo ? /^cifar/.test(r.dataInfo.name) : r.data !== FASHION_MNIST_DIR;
+  const results = {
+    experiment: 'cifar-compare',
+    paper: 'Clevert et al. 2016, §5 / Fig. 4–5',
+    scale: o.scale,
+    settings: { ...r.base, activations: CIFAR_ACTIVATIONS, batchNorm: [false, true], runs: r.runs, seeds: Array.from({ length: r.runs }, (_, k) => k), paramCount },
+    data: r.dataInfo ?? { source: r.data },
+    machine: machineInfo(),
+    wallSeconds: r.wallSeconds,
+    testError: { noBatchNorm: noBn, batchNorm: bn },
+    paperTestErrorPercent: PAPER_CIFAR100_ERRORS,
+    curves: Object.fromEntries([...new Set(r.outcomes.map((x) => x.setting))].map((st) => {
+      const h = histories(st);
+      return [st, h.length ? {
+        trainLoss: columnStats(metricMatrix(h, (m) => m.trainLoss)),
+        testError: columnStats(metricMatrix(h, (m) => 1 - m.testAcc)),
+        medianUnitActivation: columnStats(metricMatrix(h, (m) => m.medianUnitActivation)),
+      } : null];
+    })),
+    runs: r.outcomes.map((x) => ({ setting: x.setting, run: x.run, seed: x.seed, dir: x.dir, seconds: x.seconds, diverged: x.diverged, error: x.error, reused: x.reused,
+      finalTestError: x.history.length ? 1 - x.history[x.history.length - 1].testAcc : null })),
+    claims,
+  };
+  const scaled: string[] = [];
+  if (!isCifar) {
+    scaled.push(`**Fashion-MNIST instead of CIFAR-100** (no CIFAR files given: pass \`--data <cifar-100 folder or .tar.gz>\`); ` +
+      `the net is built for its 1×28×28 input and 10 classes (pools 28→14→7→3→1; the last three stacks see 1×1 maps), ` +
+      `and GCN+ZCA is fitted on its training images`);
+  }
+  if (r.scale.width !== 1) scaled.push(`every conv layer ${r.scale.width}× as wide (${paramCount?.toLocaleString('en-US') ?? '?'} parameters instead of ~1.7 M)`);
+  if (r.iterations === undefined) {
+    scaled.push(`${r.epochs} epoch(s) of ${r.scale.trainLimit ?? 'all'} training images with mini-batch ${r.scale.batch} instead of 165k iterations; ` +
+      `the paper's learning-rate steps are moved proportionally (paper-cifar@<run length>)`);
+  }
+  if (r.scale.trainLimit !== undefined) scaled.push(`only the first ${r.scale.trainLimit} training and ${r.scale.testLimit} test images`);
+  if (r.scale.preprocess !== 'gcn-zca') scaled.push(`preprocessing ${r.scale.preprocess} only (ZCA left out to keep this scale fast)`);
+  if (r.runs !== 10) scaled.push(`${r.runs} run(s) per setting instead of 10 (no Wilcoxon test)`);
+  const report = `# cifar-compare — paper Fig. 4–5 (11-layer CNN, four activations, with and without BN)
+
+Scale **${o.scale}**; seeds ${results.settings.seeds.join(', ')} (run k uses seed k for every setting). Written by
+\`elunet experiment cifar-compare --scale ${o.scale}${o.data ? ` --data ${o.data}` : ''}\` in ${seconds(r.wallSeconds)} on
+${results.machine.cpus} × ${results.machine.cpuModel} (${o.workers} worker thread(s)).
+
+Setup as in the paper (§5): stacks [192×5] [192×1, 240×3] [240×1, 260×2] [260×1, 280×2] [280×1, 300×2] [300×1]
+[classes×1], 2×2 max pooling after each stack while the map is ≥ 2×2, dropout (0, .1, .2, .3, .4, .5, 0) after
+each stack's last layer, SGD momentum 0.9, weight decay 5e-4, base lr 0.01 with the paper's step schedule,
+mini-batch ${r.scale.batch} (micro-batch ${r.scale.microBatch}: batch-norm statistics are per micro-batch), ${r.scale.preprocess}
+preprocessing, pad-4 random crops + horizontal flips. BN sits after each hidden conv, before the activation
+(the paper does not say where; docs/models.md). Test error = 1 − accuracy after the last epoch.
+
+Scaled relative to the paper: ${scaled.join('; ') || 'nothing'}.
+
+So the absolute errors are **not comparable** with the paper's CIFAR-100 numbers (shown for reference only);
+the claims below compare the activations with each other.
+
+![Fig. 4](fig4.png)
+
+![Fig. 5](fig5.png)
+
+## Claims
+
+${claimsTable(claims)}
+## Test error (mean ± std over ${r.runs} run(s))
+
+${table}
+Every per-epoch number is in results.json.
+`;
+  writeResults(o.out, results, report);
+}
+
+export const cifarCompare = {
+  description: 'paper Fig. 4–5: 11-layer CNN, ELU/SReLU/LReLU/ReLU × (no BN, BN), test error (CIFAR with --data, else Fashion-MNIST)',
+  run: runCifarCompare,
+};
