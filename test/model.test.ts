@@ -468,3 +468,44 @@ test('errors are ElunetErrors (one-line messages for the CLI)', () => {
   assert.throws(() => net.forward(new Float32Array(72), 3, 'eval'), /n must be an integer in \[1, maxBatch = 2\]/);
   assert.throws(() => net.inputGrad(), (e: Error) => e instanceof ElunetError && /inputGrad: true/.test(e.message));
 });
+
+test('forward and backward allocate no buffers (heap growth per step, after warm-up)', async () => {
+  // Method: expose V8's gc(), warm the code up until it is optimized (and let background compiles land),
+  // collect, run K steps without collecting, and divide by K the growth of
+  //  (a) the memory held by ArrayBuffers, where every new typed-array buffer lands (a view made by subarray()
+  //      does not). It can only shrink while earlier garbage is freed, so no window may show growth;
+  //  (b) the used JS heap. Background work only ever adds to a window, so the smallest of five windows is
+  //      taken. V8 itself leaves a few dozen bytes per step that depend on how polymorphic the call sites
+  //      have become (measured 0–115 bytes, e.g. a boxed loss value), so the bound is 256 bytes: a new
+  //      Float32Array costs about 300 heap bytes of headers whatever its length (measured by planting one).
+  // Only layers whose kernels allocate nothing are used (the dense/conv kernels build a small matmul record
+  // per call and keyedRng an Rng per sample: theirs, listed in docs/models.md).
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose_gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const n = 16;
+  const s = spec([{ type: 'maxpool', size: 2 }, { type: 'globalavgpool' }], { input: [3, 8, 8] });
+  const net = new Network(s, { maxBatch: n, inputGrad: true });
+  const x = inputs(n, 3 * 64, 1);
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+  const step = (): void => {
+    net.forward(x, n, 'train');
+    net.backward(labels, n, 1 / n);
+  };
+  for (let i = 0; i < 10000; i++) step();
+  await new Promise((r) => setTimeout(r, 100));
+  let perStep = Infinity;
+  let buffersPerStep = -Infinity;
+  for (let window = 0; window < 5; window++) {
+    gc();
+    const before = process.memoryUsage();
+    const K = 1000;
+    for (let i = 0; i < K; i++) step();
+    const after = process.memoryUsage();
+    perStep = Math.min(perStep, (after.heapUsed - before.heapUsed) / K);
+    buffersPerStep = Math.max(buffersPerStep, (after.arrayBuffers - before.arrayBuffers) / K);
+  }
+  assert.ok(buffersPerStep <= 0, `${buffersPerStep} bytes of new ArrayBuffers per forward + backward`);
+  assert.ok(perStep < 256, `${perStep.toFixed(1)} heap bytes allocated per forward + backward`);
+});
