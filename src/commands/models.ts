@@ -2,22 +2,23 @@
 import { ElunetError } from '../errors.js';
 import { parseActivation } from '../kernels/activation.js';
 import { models } from '../model/zoo.js';
-import { Network } from '../model/network.js';
+import { summarizeSpec } from '../model/network.js';
+import { expandSpec } from '../model/spec.js';
+import { paramCountOf } from '../model/params.js';
 
 export function modelsCommand(opts: { width: number; activation: string; summary?: string }): void {
   const activation = parseActivation(opts.activation);
   if (opts.summary) {
     const entry = models[opts.summary];
     if (!entry) throw new ElunetError(`--summary: unknown model '${opts.summary}'; expected one of: ${Object.keys(models).join(', ')}`);
-    const net = new Network(entry.build({ activation, width: opts.width }), { maxBatch: 1 });
-    console.log(net.summary());
+    console.log(summarizeSpec(entry.build({ activation, width: opts.width })));
     return;
   }
   const rows: string[][] = [['model', 'input', 'parameters', 'description']];
   for (const [name, entry] of Object.entries(models)) {
     const spec = entry.build({ activation, width: opts.width });
-    const net = new Network(spec, { maxBatch: 1 });
-    rows.push([name, spec.input.join('×'), net.paramCount.toLocaleString('en-US'), entry.description]);
+    const count = paramCountOf(expandSpec(spec).layers); // counted from the layout, no buffers allocated
+    rows.push([name, spec.input.join('×'), count.toLocaleString('en-US'), entry.description]);
   }
   const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   for (const [i, r] of rows.entries()) {
