@@ -180,8 +180,11 @@ export async function ensureRun(
   mkdirSync(o.out, { recursive: true });
   const stepsPerEpoch = Math.floor(d.train.n / o.batch);
   const totalSteps = o.iterations ?? o.epochs * stepsPerEpoch;
-  // '…@RUN' stretches a schedule (e.g. paper-cifar) to this run's length
-  const scheduleText = o.schedule.replace(/@RUN$/, `@${totalSteps}`);
+  // '…@RUN' stretches a schedule with a nominal length (paper-cifar) to this run's length, and '{f}' is the
+  // iteration at fraction f of the run (e.g. 'steps:{0.28}:0.001')
+  const scheduleText = o.schedule
+    .replace(/@RUN$/, `@${totalSteps}`)
+    .replace(/\{(\d*\.?\d+)\}/g, (_m, f: string) => String(Math.max(1, Math.round(Number(f) * totalSteps))));
   const schedule = parseSchedule(scheduleText, o.lr, { totalIters: totalSteps });
   const shared = o.workers > 1;
   const t0 = Date.now();

@@ -5,6 +5,8 @@
 import { mnistActivations } from './mnist-activations.js';
 import { mnistAutoencoder } from './mnist-autoencoder.js';
 import { cifarCompare } from './cifar-compare.js';
+import { cifarTable } from './cifar-table.js';
+import { imagenetCost } from './imagenet-cost.js';
 
 export interface Experiment {
   description: string;
@@ -15,4 +17,6 @@ export const experiments: Record<string, Experiment> = {
   'mnist-activations': mnistActivations,
   'mnist-autoencoder': mnistAutoencoder,
   'cifar-compare': cifarCompare,
+  'cifar-table': cifarTable,
+  'imagenet-cost': imagenetCost,
 };
