@@ -193,6 +193,32 @@ test('zca with filterBias 0 whitens exactly (covariance = I) when C is full rank
   expectClose(cov, eye, { atol: 1e-4, name: 'covariance' });
 });
 
+test('zca on rank-deficient data (N < D, as with a small subset of CIFAR): finite W, λ ≥ −round-off', () => {
+  const n = 20;
+  const d = 48; // covariance of rank ≤ 19
+  const r = new Rng(8);
+  const ds = dataset(new Float32Array(n * d).map(() => r.uniform()), n, 3, 4, 4);
+  const p = fitPreprocessor('gcn,zca', ds);
+  const z = p.steps[1] as Extract<(typeof p.steps)[number], { kind: 'zca' }>;
+  const lam = decodeArray(z.eigenvalues, 'eigenvalues', d);
+  // 29 eigenvalues are exactly 0 in exact arithmetic. The covariance is summed by the float32 matmul kernel
+  // (float64 sums rounded to float32 once per chunk of 256 rows), so its entries carry ~6e-8 relative
+  // error, and the zero eigenvalues come out at a few 1e-8·λ_max; 1e-6·λ_max separates them from the rest.
+  const lamMax = lam[d - 1];
+  let zeros = 0;
+  for (const v of lam) {
+    assert.ok(v > -1e-6 * lamMax, `eigenvalue ${v} (λ_max ${lamMax})`);
+    if (Math.abs(v) < 1e-6 * lamMax) zeros++;
+  }
+  assert.equal(zeros, d - (n - 1));
+  const W = decodeArray(z.whiten, 'whiten', d * d);
+  for (const v of W) assert.ok(Number.isFinite(v));
+  // W is symmetric (it is U·diag·Uᵀ); float32 storage of float64-summed entries: ~1e-7 relative of |W| ≲ 3
+  for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) assert.ok(Math.abs(W[a * d + b] - W[b * d + a]) < 1e-5);
+  applyPreprocessor(p, ds);
+  for (const v of ds.images) assert.ok(Number.isFinite(v));
+});
+
 test('gcn-zca recipe: GCN first, then ZCA fitted on the GCN output; test data get the same transform', () => {
   const n = 600;
   const d = 12;

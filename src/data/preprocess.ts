@@ -10,8 +10,9 @@
  *         s = √(sqrtBias + Σ_d z[d]²) / scale          (L2 norm; useStd: √(sqrtBias + var₁(z)) / scale)
  *         x ← z / (s < minDivisor ? 1 : s)            → every image gets L2 norm `scale` (55 by default)
  *   zca   μ = mean of the (already GCN'd) training rows,  Σ = (1/N) (X−μ)ᵀ(X−μ)   (biased, as pylearn2)
- *         Σ + b·I = U·diag(λ + b)·Uᵀ… i.e. Σ = U diag(λ) Uᵀ,   W = U·diag(1/√(λ + b))·Uᵀ   (b = filter_bias)
+ *         Σ = U·diag(λ)·Uᵀ (eigh),   W = U·diag(1/√(λ + b))·Uᵀ = (Σ + b·I)^(−½)       (b = filter_bias)
  *         x ← (x − μ)·W                                    (W is symmetric, so row- or column-use agree)
+ *         This is pylearn2's ZCA: eigh(XcᵀXc/N + b·I), P = eigv·diag(1/√eigs)·eigvᵀ.
  *
  * GCN needs no fitting (it is per image). A fitted preprocessor (PreprocessorState) IS plain JSON: the
  * fitted arrays are stored as base64 of little-endian float32/float64 bytes, so JSON.stringify puts it in a
