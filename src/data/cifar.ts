@@ -65,6 +65,8 @@ export const CIFAR_LAYOUTS: Record<CifarKind, CifarLayout> = {
 interface FileSource {
   /** how a file is named in messages */
   describe(name: string): string;
+  /** whether the file exists (cheap: does not read it) */
+  has(name: string): boolean;
   get(name: string): Uint8Array | null;
   source: string;
 }
@@ -73,6 +75,7 @@ function folderSource(dir: string): FileSource {
   return {
     source: dir,
     describe: (name) => join(dir, name),
+    has: (name) => existsSync(join(dir, name)) && statSync(join(dir, name)).isFile(),
     get: (name) => {
       const p = join(dir, name);
       return existsSync(p) && statSync(p).isFile() ? readFileSync(p) : null;
@@ -87,14 +90,15 @@ function archiveSource(file: string): FileSource {
   return {
     source: file,
     describe: (name) => `${file}:${byBase.get(name)?.name ?? name}`,
+    has: (name) => byBase.has(name),
     get: (name) => byBase.get(name)?.data ?? null,
   };
 }
 
 /** Which CIFAR variant a source holds, judged by the file names present; null if neither. */
 function detectKind(src: FileSource): CifarKind | null {
-  if (src.get(CIFAR_LAYOUTS.cifar10.test) || src.get(CIFAR_LAYOUTS.cifar10.train[0])) return 'cifar10';
-  if (src.get(CIFAR_LAYOUTS.cifar100.test) || src.get(CIFAR_LAYOUTS.cifar100.train[0])) return 'cifar100';
+  if (src.has(CIFAR_LAYOUTS.cifar10.test) || src.has(CIFAR_LAYOUTS.cifar10.train[0])) return 'cifar10';
+  if (src.has(CIFAR_LAYOUTS.cifar100.test) || src.has(CIFAR_LAYOUTS.cifar100.train[0])) return 'cifar100';
   return null;
 }
 
@@ -157,7 +161,7 @@ function readNames(src: FileSource, L: CifarLayout): string[] | undefined {
 
 function loadFromSource(src: FileSource, kind: CifarKind, opts: CifarOptions): Split {
   const L = CIFAR_LAYOUTS[kind];
-  const missing = [...L.train, L.test].filter((f) => src.get(f) === null);
+  const missing = [...L.train, L.test].filter((f) => !src.has(f));
   if (missing.length > 0) {
     throw new DataError(`${src.source}: expected the ${kind} binary files ${[...L.train, L.test].join(', ')}; missing: ${missing.join(', ')}`);
   }

@@ -78,10 +78,14 @@ function pngFiles(dir: string): string[] {
 
 /** True when `dir` has class sub-folders holding PNG files (directly or under train/ and test/). */
 export function looksLikePngFolder(dir: string): boolean {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return false;
-  const subs = subdirs(dir);
-  const roots = subs.includes('train') && subs.includes('test') ? [join(dir, 'train')] : [dir];
-  return roots.some((r) => subdirs(r).some((c) => pngFiles(join(r, c)).length > 0));
+  try {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) return false;
+    const subs = subdirs(dir);
+    const roots = subs.includes('train') && subs.includes('test') ? [join(dir, 'train')] : [dir];
+    return roots.some((r) => subdirs(r).some((c) => pngFiles(join(r, c)).length > 0));
+  } catch {
+    return false; // unreadable entries: not something we can load
+  }
 }
 
 function decodeFolder(root: string, classNames: string[]): Decoded[] {
