@@ -124,15 +124,17 @@ export function matmulNaive(c: Float32Array, a: Float32Array, b: Float32Array, s
   }
 }
 
-// Block sizes. An MC×KC block of A (64·256 floats = 64 KiB) stays in L2 while it meets every 4-column strip of
-// the packed B block; one strip of B (KC·4 floats = 4 KiB) and one of A stay in L1 during the inner kernel.
+// Block sizes. A packed MC×KC block of A (64·256 doubles = 128 KiB) stays in L2 while it meets every 4-column
+// strip of the packed B block; one strip of B (KC·4 doubles = 8 KiB) and one of A stay in L1 in the inner kernel.
 const MC = 64;
 const KC = 256;
 const NC = 1024;
 
-// Packed panels, reused across calls; each grows at most to MC·KC and KC·NC floats.
-let packA = new Float32Array(0);
-let packB = new Float32Array(0);
+// Packed panels, reused across calls; each grows at most to MC·KC and KC·NC values. They hold float64: JavaScript
+// multiplies in double precision, so float32 loads in the inner loop would each need a conversion; converting
+// once while packing made the 1024³ product ≈20 % faster (3.2 → 3.85 GFLOP/s), and the values are the same.
+let packA = new Float64Array(0);
+let packB = new Float64Array(0);
 
 /** Blocked, register-tiled C (+)= op(A)·op(B). Same arguments and result as matmulNaive. */
 export function matmul(c: Float32Array, a: Float32Array, b: Float32Array, s: MatmulShape): void {
@@ -142,8 +144,8 @@ export function matmul(c: Float32Array, a: Float32Array, b: Float32Array, s: Mat
   // Grow the scratch (rounded up to whole 4-wide strips) only if this call needs more than any before it.
   const needA = roundUp4(Math.min(m, MC)) * Math.min(k, KC);
   const needB = roundUp4(Math.min(n, NC)) * Math.min(k, KC);
-  if (packA.length < needA) packA = new Float32Array(needA);
-  if (packB.length < needB) packB = new Float32Array(needB);
+  if (packA.length < needA) packA = new Float64Array(needA);
+  if (packB.length < needB) packB = new Float64Array(needB);
   const pa = packA;
   const pb = packB;
 
@@ -206,7 +208,7 @@ export function matmul(c: Float32Array, a: Float32Array, b: Float32Array, s: Mat
  * The loop order follows whichever stride is 1, so the source is read sequentially: reading a row-major
  * 1024-wide matrix down a column (a 4 KiB stride) maps every access to the same cache set and misses.
  */
-function packPanel(dst: Float32Array, x: Float32Array, base: number, rowStride: number, depthStride: number,
+function packPanel(dst: Float64Array, x: Float32Array, base: number, rowStride: number, depthStride: number,
                    rows: number, depth: number): void {
   const fullRows = rows & ~3;
   if (rowStride === 1) {
