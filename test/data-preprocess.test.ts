@@ -11,7 +11,7 @@ import { DataError, ShapeError } from '../src/errors.js';
 import { expectClose } from './util/check.js';
 import {
   type Dataset, symmetricEigen, symmetricEigenJacobi, gcn, GCN_DEFAULTS, fitPreprocessor, applyPreprocessor,
-  parsePreprocessSpec, validatePreprocessor, covariance, pixelMean, decodeArray,
+  parsePreprocessSpec, validatePreprocessor, covariance, covarianceNaive, pixelMean, decodeArray,
 } from '../src/data/index.js';
 
 function randomSymmetric(n: number, rng: Rng): Float64Array {
@@ -146,6 +146,16 @@ function correlated(n: number, d: number, seed: number, spread = 2): Float32Arra
   return x;
 }
 
+test('covariance (tiled, upper triangle) equals the naive triple loop for awkward sizes', () => {
+  for (const [n, d] of [[1, 1], [5, 3], [64, 4], [130, 13], [67, 9]]) {
+    const r = new Rng(n * 100 + d);
+    const x = new Float32Array(n * d).map(() => r.normal());
+    const mean = pixelMean(x, n, d);
+    // both sum in float64, in different orders: differences are ~n·ε relative
+    expectClose(covariance(x, n, d, mean), covarianceNaive(x, n, d, mean), { rtol: 1e-12, atol: 1e-13, name: `cov n=${n} d=${d}` });
+  }
+});
+
 test('zca: whitened training data has covariance U·diag(λ/(λ+b))·Uᵀ ≈ I (exactly that, up to round-off)', () => {
   const n = 2000;
   const c = 2;
@@ -201,14 +211,14 @@ test('zca on rank-deficient data (N < D, as with a small subset of CIFAR): finit
   const p = fitPreprocessor('gcn,zca', ds);
   const z = p.steps[1] as Extract<(typeof p.steps)[number], { kind: 'zca' }>;
   const lam = decodeArray(z.eigenvalues, 'eigenvalues', d);
-  // 29 eigenvalues are exactly 0 in exact arithmetic. The covariance is summed by the float32 matmul kernel
-  // (float64 sums rounded to float32 once per chunk of 256 rows), so its entries carry ~6e-8 relative
-  // error, and the zero eigenvalues come out at a few 1e-8·λ_max; 1e-6·λ_max separates them from the rest.
+  // 29 eigenvalues are exactly 0 in exact arithmetic. Covariance and eigensolver run in float64, so they
+  // come out at ~D·ε·λ_max ≈ 1e-14·λ_max; 1e-10·λ_max separates them from the rest (the smallest nonzero
+  // one is ~0.1·λ_max here).
   const lamMax = lam[d - 1];
   let zeros = 0;
   for (const v of lam) {
-    assert.ok(v > -1e-6 * lamMax, `eigenvalue ${v} (λ_max ${lamMax})`);
-    if (Math.abs(v) < 1e-6 * lamMax) zeros++;
+    assert.ok(v > -1e-10 * lamMax, `eigenvalue ${v} (λ_max ${lamMax})`);
+    if (Math.abs(v) < 1e-10 * lamMax) zeros++;
   }
   assert.equal(zeros, d - (n - 1));
   const W = decodeArray(z.whiten, 'whiten', d * d);
