@@ -50,7 +50,8 @@ export function addTrainOptions(cmd: Command, d: Partial<TrainOptions> = {}): Co
     .option('--alpha <α>', 'ELU α (or leaky-ReLU slope for lrelu)', floatArg('--alpha', 0))
     .option('--width <factor>', 'width factor: multiplies every layer’s units/channels', floatArg('--width', 0.01, 16), D.width)
     .option('--batch-norm', 'batch normalization after every conv/dense layer', D.batchNorm)
-    .option('--no-dropout', 'disable the dropout layers of the model')
+    .option('--dropout', "add dropout where the model defines it as optional (MNIST nets: 0.2 after each hidden layer)")
+    .option('--no-dropout', 'remove the dropout layers of the model (default: the model’s own choice, the paper’s dropout for the CIFAR/ImageNet nets)')
     .option('-d, --data <source>', "'mnist' (embedded), or a folder/archive: MNIST/Fashion-MNIST IDX, CIFAR-10/100 binary, PNG class folders", D.data)
     .addOption(new Option('--preprocess <kind>', 'none | mean (per-pixel mean) | gcn-zca (paper, CIFAR); auto: gcn-zca for 32×32 RGB, else none').default(D.preprocess).argParser(choice('--preprocess', ['auto', 'none', 'mean', 'gcn-zca'] as const)))
     .addOption(new Option('--augment <kind>', 'none | crop | flip | crop+flip (pad 4, random crop); auto: crop+flip for 32×32 RGB').default(D.augment).argParser(choice('--augment', ['auto', 'none', 'crop', 'flip', 'crop+flip'] as const)))
@@ -140,7 +141,7 @@ export function buildProgram(): Command {
 
   addTrainOptions(
     program.command('compare').description('the main job: train the same network with ELU and with ReLU, print a side-by-side table and write a comparison chart'),
-    { model: 'mnist-cnn', epochs: 3, lr: 0.01 },
+    { model: 'mnist-mlp', epochs: 10, lr: 0.01 },
   )
     .option('--activations <list>', 'comma-separated activations to compare', 'elu,relu')
     .option('-o, --out <dir>', 'output folder', 'runs/compare')

@@ -26,7 +26,8 @@ export interface TrainOptions {
   alpha?: number;
   width: number;
   batchNorm: boolean;
-  dropout: boolean;
+  /** undefined: the model's own default (the paper's dropout for the CIFAR/ImageNet nets, none for the MNIST nets) */
+  dropout?: boolean;
   data: string;
   preprocess: 'auto' | PreprocessKind;
   augment: 'auto' | 'none' | 'crop' | 'flip' | 'crop+flip';
@@ -56,7 +57,6 @@ export const TRAIN_DEFAULTS: Omit<TrainOptions, 'out'> = {
   activation: 'elu',
   width: 1,
   batchNorm: false,
-  dropout: true,
   data: 'mnist',
   preprocess: 'auto',
   augment: 'auto',
