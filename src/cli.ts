@@ -53,7 +53,7 @@ export function addTrainOptions(cmd: Command, d: Partial<TrainOptions> = {}): Co
     .option('--dropout', "add dropout where the model defines it as optional (MNIST nets: 0.2 after each hidden layer)")
     .option('--no-dropout', 'remove the dropout layers of the model (default: the model’s own choice, the paper’s dropout for the CIFAR/ImageNet nets)')
     .option('-d, --data <source>', "'mnist' (embedded), or a folder/archive: MNIST/Fashion-MNIST IDX, CIFAR-10/100 binary, PNG class folders", D.data)
-    .addOption(new Option('--preprocess <kind>', 'none | mean (per-pixel mean) | gcn-zca (paper, CIFAR); auto: gcn-zca for 32×32 RGB, else none').default(D.preprocess).argParser(choice('--preprocess', ['auto', 'none', 'mean', 'gcn-zca'] as const)))
+    .addOption(new Option('--preprocess <kind>', 'none | mean (per-pixel mean) | gcn | zca | gcn-zca (the paper’s CIFAR preprocessing; minutes on a CPU for 32×32 RGB); auto: mean for 32×32 RGB, else none').default(D.preprocess).argParser(choice('--preprocess', ['auto', 'none', 'mean', 'gcn', 'zca', 'gcn-zca'] as const)))
     .addOption(new Option('--augment <kind>', 'none | crop | flip | crop+flip (pad 4, random crop); auto: crop+flip for 32×32 RGB').default(D.augment).argParser(choice('--augment', ['auto', 'none', 'crop', 'flip', 'crop+flip'] as const)))
     .option('-e, --epochs <n>', 'epochs', intArg('--epochs', 1), D.epochs)
     .option('--iterations <n>', 'total steps (overrides --epochs)', intArg('--iterations', 1))

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ElunetError } from '../errors.js';
 import { runTraining, type TrainOptions } from '../train/setup.js';
 import { writeRunPlots } from '../train/run-plots.js';
+import { writeRunImages } from '../train/run-images.js';
 
 export async function trainCommand(opts: TrainOptions & { out?: string; force?: boolean }): Promise<void> {
   const out = opts.out ?? join('runs', `${opts.model}-${opts.activation}-s${opts.seed}`);
@@ -23,6 +24,9 @@ export async function trainCommand(opts: TrainOptions & { out?: string; force?: 
     const acc = r.spec.loss === 'softmax-ce' ? `, test accuracy ${(100 * last.testAcc).toFixed(2)}%` : '';
     console.log(`done in ${r.seconds.toFixed(1)} s: test loss ${last.testLoss.toFixed(4)}${acc}`);
   }
-  const files = writeRunPlots([out], out, `${opts.model} ${opts.activation}`);
+  const files = [
+    ...writeRunPlots([out], out, `${opts.model} ${opts.activation}`),
+    ...writeRunImages(r.net, r.data.train, r.data.test, out, r.data.train.classNames),
+  ];
   console.log(`metrics: ${join(out, 'metrics.jsonl')}  checkpoint: ${join(out, 'checkpoint')}  plots: ${files.join(', ')}`);
 }
