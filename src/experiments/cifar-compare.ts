@@ -16,7 +16,7 @@ import { markdownTable, formatMeanStd } from '../report/table.js';
 import type { PreprocessKind } from '../data/preprocess.js';
 import { FASHION_MNIST_DIR } from '../data/index.js';
 import {
-  columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
+  commandLine, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { batchNormClaim, claimsTable, eluBeatsReluBnClaim, nice, rankingClaim } from './claims.js';
@@ -41,7 +41,7 @@ interface CifarScale {
 export const CIFAR_SCALES: Record<Scale, CifarScale> = {
   smoke: { runs: 1, epochs: 1, width: 1 / 32, trainLimit: 128, testLimit: 128, statsSubset: 64, batch: 32, microBatch: 16, preprocess: 'gcn' },
   small: { runs: 1, epochs: 2, width: 1 / 16, trainLimit: 2000, testLimit: 1000, statsSubset: 250, batch: 32, microBatch: 16, preprocess: 'gcn-zca' },
-  default: { runs: 2, epochs: 3, width: 1 / 8, trainLimit: 6000, testLimit: 2000, statsSubset: 500, batch: 32, microBatch: 16, preprocess: 'gcn-zca' },
+  default: { runs: 2, epochs: 3, width: 1 / 16, trainLimit: 10000, testLimit: 2000, statsSubset: 500, batch: 32, microBatch: 16, preprocess: 'gcn-zca' },
   paper: { runs: 10, iterations: 165000, width: 1, statsSubset: 1000, batch: 100, microBatch: 25, preprocess: 'gcn-zca' },
 };
 
@@ -197,7 +197,7 @@ function writeCifarReport(
   const report = `# cifar-compare — paper Fig. 4–5 (11-layer CNN, four activations, with and without BN)
 
 Scale **${o.scale}**; seeds ${results.settings.seeds.join(', ')} (run k uses seed k for every setting). Written by
-\`elunet experiment cifar-compare --scale ${o.scale}${o.data ? ` --data ${o.data}` : ''}\` in ${seconds(r.wallSeconds)} on
+\`${commandLine(o)}\` in ${seconds(r.wallSeconds)} (training time summed over all runs, including reused ones: ${seconds(r.outcomes.reduce((a, x) => a + x.seconds, 0))}) on
 ${results.machine.cpus} × ${results.machine.cpuModel} (${o.workers} worker thread(s)).
 
 Setup as in the paper (§5): stacks [192×5] [192×1, 240×3] [240×1, 260×2] [260×1, 280×2] [280×1, 300×2] [300×1]

@@ -16,7 +16,7 @@ import { markdownTable } from '../report/table.js';
 import type { PreprocessKind } from '../data/preprocess.js';
 import { FASHION_MNIST_DIR } from '../data/index.js';
 import {
-  ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
+  commandLine, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, table1Claim } from './claims.js';
@@ -123,7 +123,7 @@ function writeTableReport(
   };
   const report = `# cifar-table — Table 1 (CIFAR-10 / CIFAR-100 test error)
 
-Scale **${o.scale}**; seed(s) ${results.settings.seeds.join(', ')}. Written by \`elunet experiment cifar-table --scale ${o.scale}${o.data ? ` --data ${o.data}` : ''}\` in ${seconds(r.wallSeconds)} on
+Scale **${o.scale}**; seed(s) ${results.settings.seeds.join(', ')}. Written by \`${commandLine(o)}\` in ${seconds(r.wallSeconds)} on
 ${results.machine.cpus} × ${results.machine.cpuModel} (${o.workers} worker thread(s)).
 
 The published rows are Table 1 as printed on the poster (test error %, single model; "augmented" says whether

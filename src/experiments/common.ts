@@ -70,6 +70,15 @@ export function experimentOptions(name: string, raw: Record<string, unknown>): E
   };
 }
 
+/** The command that re-creates this report (scale and any overrides given). */
+export function commandLine(o: ExperimentOptions): string {
+  const parts = [`elunet experiment ${o.name} --scale ${o.scale}`];
+  if (o.runs !== undefined) parts.push(`--runs ${o.runs}`);
+  if (o.epochs !== undefined) parts.push(`--epochs ${o.epochs}`);
+  if (o.data !== undefined) parts.push(`--data ${o.data}`);
+  return parts.join(' ');
+}
+
 /** Options of one training: the library defaults, then the experiment's. */
 export function trainOptions(o: Partial<TrainOptions> & Pick<TrainOptions, 'model' | 'activation' | 'data' | 'out'>): TrainOptions {
   return { ...TRAIN_DEFAULTS, ...o };

@@ -24,7 +24,7 @@ import { imageGrid } from '../report/grid.js';
 import { markdownTable } from '../report/table.js';
 import type { ActivationName } from '../kernels/activation.js';
 import {
-  ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, specParamCount, trainOptions, writeResults,
+  commandLine, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, specParamCount, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { PAPER_ELU_HOURS, PAPER_RELU_HOURS, claimsTable, lossFallsCheck, nice, overheadClaim } from './claims.js';
@@ -257,7 +257,7 @@ function writeCostReport(
   const fmtN = (n: number) => n.toLocaleString('en-US');
   const report = `# imagenet-cost — the 15-layer ImageNet network (poster, paper §7)
 
-Scale **${o.scale}**; seed 0. Written by \`elunet experiment imagenet-cost --scale ${o.scale}\` in ${seconds(r.wallSeconds)} on
+Scale **${o.scale}**; seed 0. Written by \`${commandLine(o)}\` in ${seconds(r.wallSeconds)} on
 ${results.machine.cpus} × ${results.machine.cpuModel}.
 
 ## Size
