@@ -153,6 +153,12 @@ function writeAutoencoderReport(
     runs: r.outcomes.map((x) => ({ setting: x.setting, run: x.run, seed: x.seed, dir: x.dir, seconds: x.seconds, diverged: x.diverged, error: x.error, reused: x.reused })),
     claims,
   };
+  const allDiverged = Object.entries(curves).filter(([, row]) => Object.values(row).every((c) => c.diverged > 0)).map(([lr]) => lr);
+  const divergedNote = allDiverged.length
+    ? `\n**At lr ${allDiverged.join(', ')} every activation diverged** (the loss became NaN within the first steps; see results.json). ` +
+      'The error here is summed over 784 pixels; if the paper averaged it over pixels instead, its learning rates correspond to ' +
+      'ours divided by 784, and its lr 1e-2 would be a small step here. The paper does not say which it used.\n'
+    : '';
   const scaled: string[] = [];
   if (r.scale.width !== 1) scaled.push(`every layer ${r.scale.width}× as wide (${Math.round(1000 * r.scale.width)}-${Math.round(500 * r.scale.width)}-${Math.round(250 * r.scale.width)}-${Math.max(1, Math.round(30 * r.scale.width))} + mirror, ${paramCount?.toLocaleString('en-US') ?? '?'} parameters instead of 2.8 M)`);
   if (r.epochs < 500) scaled.push(`${r.epochs} epochs instead of 500`);
@@ -177,7 +183,7 @@ Scaled relative to the paper: ${scaled.join('; ') || 'nothing'}.
 
 ## Claims
 
-${claimsTable(claims)}
+${claimsTable(claims)}${divergedNote}
 ## Final errors (median over ${r.runs} run(s))
 
 ${table}
