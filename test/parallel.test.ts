@@ -54,7 +54,7 @@ function sharedFloats(n: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(Math.max(n, 1) * 4)).subarray(0, n);
 }
 
-async function train(workers: number, failAtStep?: number): Promise<{ params: Float32Array; state: Float32Array; losses: number[] }> {
+async function train(workers: number, failAtStep?: number, failMode: 'throw' | 'exit' = 'throw'): Promise<{ params: Float32Array; state: Float32Array; losses: number[] }> {
   const probe = new Network(spec, { maxBatch: 1 });
   const params = sharedFloats(probe.paramCount);
   const state = sharedFloats(probe.state.length);
@@ -64,7 +64,7 @@ async function train(workers: number, failAtStep?: number): Promise<{ params: Fl
   const exec: Executor =
     workers === 1
       ? new LocalExecutor(net, src, { microBatch: MICRO, seed: SEED, augment: aug })
-      : new PoolExecutor({ net, train: src, workers, microBatch: MICRO, maxBatch: BATCH, seed: SEED, augment: aug, failAtStep });
+      : new PoolExecutor({ net, train: src, workers, microBatch: MICRO, maxBatch: BATCH, seed: SEED, augment: aug, failAtStep, failMode });
   const opt = new Sgd(net.layout, { momentum: 0.9, weightDecay: 1e-4 });
   const grad = new Float32Array(net.paramCount);
   const losses: number[] = [];
@@ -109,5 +109,12 @@ test('a worker that fails mid-run ends the step with an error naming the step, a
   await assert.rejects(
     () => train(2, 2),
     (e: unknown) => e instanceof ElunetError && /worker thread failed during step 3/.test((e as Error).message),
+  );
+});
+
+test('a worker thread that dies mid-run (exits) also ends the step with an error naming the step', async () => {
+  await assert.rejects(
+    () => train(2, 1, 'exit'),
+    (e: unknown) => e instanceof ElunetError && /worker thread failed during step 2/.test((e as Error).message),
   );
 });

@@ -17,6 +17,7 @@ const P = net.paramCount;
 export default function run(task: Task): StepReply | EvalReply {
   if (task.kind === 'step') {
     if (init.failAtStep !== undefined && task.step === init.failAtStep) {
+      if (init.failMode === 'exit') process.exit(3); // in a worker thread this ends the thread, as a crash would
       throw new Error(`injected failure at step ${task.step + 1} (test hook failAtStep)`);
     }
     const B = task.ids.length;

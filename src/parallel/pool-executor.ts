@@ -26,8 +26,9 @@ export interface PoolExecutorOptions {
   maxBatch?: number;
   seed: number;
   augment: AugmentOptions;
-  /** test hook, see WorkerInit */
+  /** test hooks, see WorkerInit */
   failAtStep?: number;
+  failMode?: 'throw' | 'exit';
 }
 
 const WORKER_FILE = fileURLToPath(new URL('../../workers/train-worker.js', import.meta.url));
@@ -81,6 +82,7 @@ export class PoolExecutor implements Executor {
       seed: o.seed,
       augment: o.augment,
       failAtStep: o.failAtStep,
+      failMode: o.failMode,
     };
     this.pool = new Piscina({
       filename: WORKER_FILE,

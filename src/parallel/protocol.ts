@@ -23,8 +23,9 @@ export interface WorkerInit {
   sources: { train: SampleSource; test?: SampleSource };
   seed: number;
   augment: AugmentOptions;
-  /** test hook: the worker throws when asked to compute this step */
+  /** test hook: the worker fails when asked to compute this step, by throwing or by exiting its thread */
   failAtStep?: number;
+  failMode?: 'throw' | 'exit';
 }
 
 export interface StepTask {
