@@ -6,17 +6,10 @@
  */
 import { keyedRng } from '../rng.js';
 import { cropFlip } from '../data/augment.js';
+import type { Dataset } from '../data/dataset.js';
 
-/** The part of a dataset the training loop needs; images are (N, C, H, W) floats. */
-export interface SampleSource {
-  images: Float32Array;
-  labels: Int32Array;
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  classes: number;
-}
+/** The part of a dataset (src/data/dataset.ts) the training loop needs; images are (N, C, H, W) floats. */
+export type SampleSource = Pick<Dataset, 'images' | 'labels' | 'n' | 'c' | 'h' | 'w' | 'classes'>;
 
 export interface AugmentOptions {
   /** zero padding for the random crop (the paper: 4); 0 = no crop */
