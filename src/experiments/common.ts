@@ -134,15 +134,20 @@ interface RunRecord {
   error?: string;
 }
 
-/** The settings that make two runs the same run (everything but length, threads, folder and chattiness). */
+/** The settings that make two runs the same run (everything but threads, folder, chattiness and, mostly, length). */
 function fingerprint(o: TrainOptions): Record<string, unknown> {
-  const { epochs: _e, iterations: _i, workers: _w, out: _o, resume: _r, quiet: _q, checkpointEvery: _c, schedule, ...rest } = o;
-  // a schedule rescaled to the run length ('…@TOTAL') changes with the length; compare its shape only
-  return { ...rest, schedule: schedule.replace(/@(\d+|RUN)$/, '@TOTAL') };
+  const { epochs, iterations, workers: _w, out: _o, resume: _r, quiet: _q, checkpointEvery: _c, ...rest } = o;
+  // A schedule stretched to the run ('…@RUN', '{f}') differs with the run's length, so a longer run is a
+  // different run; with a fixed schedule a longer run is the shorter one continued.
+  const stretched = /@RUN$|\{/.test(o.schedule);
+  return stretched ? { ...rest, epochs, iterations } : rest;
 }
 
+/** Equal as JSON, whatever the order of the keys. */
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 }
 
 /**
