@@ -105,7 +105,9 @@ function writeAutoencoderReport(
       series.push({ name: `${nice(a)} train`, x, y: tr.median, color: colorFor(a, i) });
       series.push({ name: `${nice(a)} test`, x, y: te.median, color: colorFor(a, i), dashed: true });
     });
-    return lineChart({ title: `lr ${lr}`, xLabel: 'epoch', yLabel: 'reconstruction error', series, logY: true, width: 520, height: 380 });
+    const dead = Object.values(row).filter((c) => !c.train.length);
+    const note = series.length === 0 ? ' (every run diverged)' : dead.length ? ` (${dead.length} setting(s) diverged)` : '';
+    return lineChart({ title: `lr ${lr}${note}`, xLabel: 'epoch', yLabel: 'reconstruction error', series, logY: true, width: 520, height: 380 });
   });
   if (panels.length) multiPanel(panels, { cols: 2, title: 'Fig. 3: autoencoder reconstruction error (median over runs)' }).savePNG(join(o.out, 'fig3.png'));
 
