@@ -16,7 +16,7 @@ import { markdownTable, formatMeanStd } from '../report/table.js';
 import type { PreprocessKind } from '../data/preprocess.js';
 import { FASHION_MNIST_DIR } from '../data/index.js';
 import {
-  commandLine, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
+  commandLine, timingText, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { batchNormClaim, claimsTable, eluBeatsReluBnClaim, nice, rankingClaim } from './claims.js';
@@ -197,7 +197,7 @@ function writeCifarReport(
   const report = `# cifar-compare — paper Fig. 4–5 (11-layer CNN, four activations, with and without BN)
 
 Scale **${o.scale}**; seeds ${results.settings.seeds.join(', ')} (run k uses seed k for every setting). Written by
-\`${commandLine(o)}\` in ${seconds(r.wallSeconds)} (training time summed over all runs, including reused ones: ${seconds(r.outcomes.reduce((a, x) => a + x.seconds, 0))}) on
+\`${commandLine(o)}\` ${timingText(r.wallSeconds, r.outcomes)} on
 ${results.machine.cpus} × ${results.machine.cpuModel} (${o.workers} worker thread(s)).
 
 Setup as in the paper (§5): stacks [192×5] [192×1, 240×3] [240×1, 260×2] [260×1, 280×2] [280×1, 300×2] [300×1]

@@ -258,6 +258,13 @@ export function seconds(s: number): string {
   return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 }
 
+/** "in 4m05s (training time summed over runs: 21m50s)", or, when every run was reused, where the times come from. */
+export function timingText(wallSeconds: number, outcomes: { seconds: number; reused: boolean }[]): string {
+  const total = seconds(outcomes.reduce((a, x) => a + x.seconds, 0));
+  if (outcomes.length > 0 && outcomes.every((x) => x.reused)) return `from finished runs (their training time summed: ${total})`;
+  return `in ${seconds(wallSeconds)} (training time summed over all runs, including reused ones: ${total})`;
+}
+
 /** Per-epoch values of one metric, one row per run (rows cut to the shortest run). */
 export function metricMatrix(runs: EpochMetrics[][], pick: (m: EpochMetrics) => number): number[][] {
   const len = Math.min(...runs.map((r) => r.length));

@@ -16,7 +16,7 @@ import { colorFor } from '../report/palette.js';
 import { markdownTable, formatMeanStd } from '../report/table.js';
 import type { EpochMetrics } from '../train/loop.js';
 import {
-  commandLine, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
+  commandLine, timingText, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, fastestLossClaim, medianNearZeroClaim, medianStabilityClaim, nice } from './claims.js';
@@ -35,7 +35,7 @@ interface ScaleSettings {
 export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
   smoke: { runs: 2, epochs: 2, trainLimit: 256, testLimit: 256, statsSubset: 128, data: 'mnist' },
   small: { runs: 2, epochs: 3, trainLimit: 2000, testLimit: 1000, statsSubset: 500, data: 'mnist' },
-  default: { runs: 5, epochs: 20, statsSubset: 1000, data: 'mnist' },
+  default: { runs: 5, epochs: 10, statsSubset: 1000, data: 'mnist' },
   paper: { runs: 5, epochs: 300, statsSubset: 1000, data: 'mnist' },
 };
 
@@ -181,7 +181,7 @@ function writeMnistActivationsReport(
 
 Scale **${o.scale}**; seeds ${results.settings.seeds.join(', ')} (run k uses seed k for every activation: the
 same initial weights and the same mini-batches). Written by \`${commandLine(o)}\`
-in ${seconds(r.wallSeconds)} (training time summed over all runs, including reused ones: ${seconds(r.outcomes.reduce((a, x) => a + x.seconds, 0))}) on ${results.machine.cpus} × ${results.machine.cpuModel} (${o.workers} worker thread(s)).
+${timingText(r.wallSeconds, r.outcomes)} on ${results.machine.cpus} × ${results.machine.cpuModel} (${o.workers} worker thread(s)).
 
 Setup as in the paper: 8 hidden dense layers × 128 units, softmax output, He-normal init, plain SGD (lr 0.01,
 no momentum), mini-batch 64, no dropout, no weight decay, no preprocessing. Activations ${acts.map(nice).join(', ')}

@@ -14,7 +14,7 @@ import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
 import { markdownTable } from '../report/table.js';
 import {
-  commandLine, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
+  commandLine, timingText, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, higherLrBetterClaim, lowestAtEveryLrClaim, nice } from './claims.js';
@@ -169,7 +169,7 @@ function writeAutoencoderReport(
   const report = `# mnist-autoencoder — paper Fig. 3 (deep MNIST autoencoder)
 
 Scale **${o.scale}**; seeds ${results.settings.seeds.join(', ')} (run k uses seed k for every activation and learning
-rate). Written by \`${commandLine(o)}\` in ${seconds(r.wallSeconds)} (training time summed over all runs, including reused ones: ${seconds(r.outcomes.reduce((a, x) => a + x.seconds, 0))}) on
+rate). Written by \`${commandLine(o)}\` ${timingText(r.wallSeconds, r.outcomes)} on
 ${results.machine.cpus} × ${results.machine.cpuModel} (${o.workers} worker thread(s)).
 
 Setup: 784-1000-500-250-30 encoder and its mirror (Martens 2010), linear 30-unit code, logistic output;
