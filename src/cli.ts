@@ -66,6 +66,7 @@ export function addTrainOptions(cmd: Command, d: Partial<TrainOptions> = {}): Co
     .option('--weight-decay <wd>', 'L2 weight decay', floatArg('--weight-decay', 0), D.weightDecay)
     .option('--schedule <spec>', "constant | steps:ITER:LR,… | paper-cifar | cosine[:WARMUP]", D.schedule)
     .option('-s, --seed <n>', 'random seed (init, shuffling, dropout, augmentation)', intArg('--seed', 0), D.seed)
+    .option('--data-seed <n>', 'seed of the train/test split where the data has no fixed test set (embedded MNIST, PNG folders)', intArg('--data-seed', 0), 0)
     .option('-w, --workers <n>', 'worker threads (1 = main thread only)', intArg('--workers', 1), defaultWorkers())
     .option('--checkpoint-every <steps>', 'also checkpoint every N steps (0: at epoch ends only)', intArg('--checkpoint-every', 0), D.checkpointEvery)
     .option('--stats-subset <n>', 'training samples used for the activation statistics', intArg('--stats-subset', 1), D.statsSubset)

@@ -8,7 +8,7 @@ import { loadRun } from './load-run.js';
 export function evalCommand(runDir: string, opts: { data?: string }): void {
   const run = loadRun(runDir, 64);
   const source: string = opts.data ?? run.meta.options?.data ?? 'mnist';
-  const split = loadDataset(source, { seed: run.meta.options?.seed ?? 0 });
+  const split = loadDataset(source, { seed: run.meta.options?.dataSeed ?? 0 });
   const test = split.test;
   const [c, h, w] = run.spec.input;
   if (test.c !== c || test.h !== h || test.w !== w) {

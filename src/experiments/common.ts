@@ -101,7 +101,7 @@ export function lazyData(
       const t0 = Date.now();
       // the data split and the preprocessing are fixed (seed 0) for every run: run k differs from run j
       // only in its initial weights, shuffling, dropout and augmentation (paper: "different initializations")
-      d = prepareData({ ...o, seed: 0 }, shared);
+      d = prepareData({ ...o, dataSeed: 0 }, shared);
       log(`data ${d.train.name}: ${d.train.n} train / ${d.test.n} test samples of ${d.train.c}×${d.train.h}×${d.train.w}, ` +
         `${d.train.classes} classes, preprocessing ${d.preprocess.recipe ?? 'none'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     }

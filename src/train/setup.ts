@@ -42,6 +42,9 @@ export interface TrainOptions {
   weightDecay: number;
   schedule: string;
   seed: number;
+  /** seed of the train/test split of data without a fixed test set (embedded MNIST, PNG folders); default 0,
+   *  so runs with different --seed are evaluated on the same test images */
+  dataSeed?: number;
   workers: number;
   out: string;
   resume: boolean;
@@ -89,10 +92,10 @@ export interface PreparedData {
 
 /** Loads, trims and preprocesses a dataset; the images end up in shared memory when `shared`. */
 export function prepareData(
-  o: Pick<TrainOptions, 'data' | 'preprocess' | 'augment' | 'seed' | 'trainLimit' | 'testLimit'>,
+  o: Pick<TrainOptions, 'data' | 'preprocess' | 'augment' | 'dataSeed' | 'trainLimit' | 'testLimit'>,
   shared: boolean,
 ): PreparedData {
-  const split = loadDataset(o.data, { seed: o.seed, shared });
+  const split = loadDataset(o.data, { seed: o.dataSeed ?? 0, shared });
   let train = split.train;
   let test = split.test;
   if (o.trainLimit !== undefined) train = take(train, Math.min(o.trainLimit, train.n));
@@ -156,7 +159,7 @@ export async function runTraining(
     train: data.train,
     test: data.test,
     meta: {
-      options: { ...o, workers: undefined, out: undefined, resume: undefined, quiet: undefined },
+      options: { ...o, dataSeed: o.dataSeed ?? 0, workers: undefined, out: undefined, resume: undefined, quiet: undefined },
       data: { source: data.train.source, name: data.train.name, classNames: data.train.classNames, c: data.train.c, h: data.train.h, w: data.train.w, classes: data.train.classes },
       preprocess: data.preprocess,
     },
