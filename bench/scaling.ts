@@ -2,14 +2,16 @@
  * Data-parallel scaling: training samples per second with 1, 2, … worker threads.
  *
  *   node dist/bench/scaling.js [--json] [--max-workers N] [--models a,b,c] [--batch B] [--micro M]
- *                              [--time MS] [--steps S] [--warmup W] [--cifar-width F] [--quick]
+ *                              [--time MS] [--steps S] [--rounds R] [--warmup W] [--cifar-width F] [--quick]
  *
  *   --max-workers N   largest worker count (default os.availableParallelism())
  *   --models          default mnist-cnn,mnist-mlp,cifar-11 (any zoo name)
  *   --batch B         global batch (default 64)
  *   --micro M         micro-batch (default min(16, ⌊B / N⌋), so that every worker has a micro-batch)
- *   --time MS         measure each configuration for at least MS ms (default 4000) …
- *   --steps S         … and at least S steps (default 4)
+ *   --time MS         one measuring window: at least MS ms (default 2000) …
+ *   --steps S         … and at least S steps (default 2)
+ *   --rounds R        windows per worker count, interleaved 1, 2, …, N, then N, …, 1 (default 7); samples/s
+ *                     and speed-ups are medians over rounds (see measureModel)
  *   --warmup W        untimed steps first (default 2: worker start-up, JIT, buffer allocation)
  *   --cifar-width F   width factor of cifar-11 (default 0.25: the paper's net at 1/4 of the filters)
  *   --quick           smoke test: batch 8, micro 4, one warm-up and one timed step, cifar width 0.05
@@ -21,7 +23,10 @@
  * test/parallel.test.ts); only the number of threads sharing it changes. Data are random images of the
  * model's input shape: the speed of a step does not depend on the pixel values.
  *
- * Target of issue 6 on a 2-core machine: ≥ 1.8× with 2 workers for the CNNs at batch ≥ 64.
+ * Every round also runs 1…N free-running threads (bench/free-runner.ts) on the same micro-batches with no
+ * coordination at all: the machine's own ceiling for N threads of this work, printed beside the pool's speed-up.
+ *
+ * Target of issue 4 on a 2-core machine: ≥ 1.8× with 2 workers for the CNNs at batch ≥ 64.
  */
 import { Network } from '../src/model/network.js';
 import { models } from '../src/model/zoo.js';
@@ -31,6 +36,35 @@ import type { SampleSource } from '../src/train/batch.js';
 import { LocalExecutor, type Executor } from '../src/train/executor.js';
 import { describeMachine, fillUniform, fmt, machineInfo, makeLog, note, numberArg, parseArgs, table } from './common.js';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+const FREE_RUNNER = fileURLToPath(new URL('./free-runner.js', import.meta.url));
+
+/** N free-running threads (bench/free-runner.ts): the machine's ceiling for N threads of this work. */
+class FreeRunners {
+  private threads: Worker[];
+  constructor(n: number, init: { model: string; width: number; micro: number }) {
+    this.threads = Array.from({ length: n }, () => new Worker(FREE_RUNNER, { workerData: init }));
+  }
+  /** Samples per second of all threads together, each running for at least timeMs. */
+  async window(timeMs: number): Promise<number> {
+    const replies = await Promise.all(
+      this.threads.map(
+        (t) =>
+          new Promise<{ samples: number; seconds: number }>((resolve, reject) => {
+            t.once('message', resolve);
+            t.once('error', reject);
+            t.postMessage({ timeMs });
+          }),
+      ),
+    );
+    return replies.reduce((a, r) => a + r.samples / r.seconds, 0);
+  }
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+}
 
 interface Row {
   model: string;
@@ -40,12 +74,26 @@ interface Row {
   executor: 'LocalExecutor' | 'PoolExecutor';
   batch: number;
   micro: number;
+  rounds: number;
+  /** over all rounds */
   steps: number;
   seconds: number;
+  /** median over rounds */
   samplesPerSec: number;
+  samplesPerSecPerRound: number[];
+  /** at the median rate */
   stepMs: number;
-  /** samples/s relative to 1 worker of the same model */
-  speedup: number | null;
+  /** median over rounds of (this rate / the 1-worker rate of the same round) */
+  speedup: number;
+  speedupMin: number;
+  speedupMax: number;
+  /**
+   * The machine's ceiling: median over rounds of (samples/s of this many free-running threads, each on its
+   * own network with no coordination / samples/s of one such thread), measured in the same rounds.
+   */
+  ceiling: number;
+  /** speedup / ceiling: how much of what the machine delivered the pool turned into training */
+  efficiency: number;
 }
 
 function sharedFloats(n: number): Float32Array {
@@ -66,12 +114,18 @@ interface Config {
   workers: number;
   batch: number;
   micro: number;
-  timeMs: number;
-  minSteps: number;
   warmup: number;
 }
 
-async function runConfig(cfg: Config): Promise<Omit<Row, 'speedup'>> {
+/** One worker count of one model, ready to step: its own network, parameters, executor and optimizer. */
+interface Setup {
+  cfg: Config;
+  params: number;
+  oneStep: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+async function makeSetup(cfg: Config): Promise<Setup> {
   const spec = models[cfg.model].build({ activation: 'elu', width: cfg.width });
   const probe = new Network(spec, { maxBatch: 1 });
   const params = sharedFloats(probe.paramCount);
@@ -100,33 +154,101 @@ async function runConfig(cfg: Config): Promise<Omit<Row, 'speedup'>> {
   };
   try {
     for (let i = 0; i < cfg.warmup; i++) await oneStep();
-    const t0 = performance.now();
-    let steps = 0;
-    while (steps < cfg.minSteps || performance.now() - t0 < cfg.timeMs) {
-      await oneStep();
-      steps++;
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    return {
-      model: cfg.model,
-      width: cfg.width,
-      params: net.paramCount,
-      workers: cfg.workers,
-      executor: cfg.workers === 1 ? 'LocalExecutor' : 'PoolExecutor',
-      batch: cfg.batch,
-      micro: cfg.micro,
-      steps,
-      seconds,
-      samplesPerSec: (steps * cfg.batch) / seconds,
-      stepMs: (seconds * 1000) / steps,
-    };
-  } finally {
+  } catch (e) {
     await exec.close();
+    throw e;
+  }
+  return { cfg, params: net.paramCount, oneStep, close: () => exec.close() };
+}
+
+/** Steps for at least `timeMs` and `minSteps`; samples/s and the number of steps. */
+async function measureWindow(s: Setup, timeMs: number, minSteps: number): Promise<{ steps: number; seconds: number }> {
+  const t0 = performance.now();
+  let steps = 0;
+  while (steps < minSteps || performance.now() - t0 < timeMs) {
+    await s.oneStep();
+    steps++;
+  }
+  return { steps, seconds: (performance.now() - t0) / 1000 };
+}
+
+function median(xs: number[]): number {
+  const a = [...xs].sort((p, q) => p - q);
+  const h = a.length >> 1;
+  return a.length % 2 ? a[h] : (a[h - 1] + a[h]) / 2;
+}
+
+/**
+ * All worker counts of one model, measured in interleaved rounds: round r runs a window of 1 worker, then
+ * 2, …, then N (the order reversed every other round), so that a slow spell of the machine — a virtual CPU
+ * that the host gives less time for a few seconds, which happens often on shared machines — falls on all
+ * configurations alike. A configuration's samples/s is its median over rounds, and its speed-up is the
+ * median over rounds of its rate divided by the 1-worker rate of the same round.
+ */
+async function measureModel(
+  base: Omit<Config, 'workers'>,
+  maxWorkers: number,
+  rounds: number,
+  timeMs: number,
+  minSteps: number,
+): Promise<Row[]> {
+  const setups: Setup[] = [];
+  const free: FreeRunners[] = [];
+  try {
+    for (let workers = 1; workers <= maxWorkers; workers++) setups.push(await makeSetup({ ...base, workers }));
+    for (let n = 1; n <= maxWorkers; n++) free.push(new FreeRunners(n, { model: base.model, width: base.width, micro: base.micro }));
+    const freeRates: number[][] = free.map(() => []);
+    const rates: number[][] = setups.map(() => []);
+    const steps: number[] = setups.map(() => 0);
+    const seconds: number[] = setups.map(() => 0);
+    for (let r = 0; r < rounds; r++) {
+      const order = setups.map((_, i) => i);
+      if (r % 2 === 1) order.reverse();
+      for (const i of order) {
+        const w = await measureWindow(setups[i], timeMs, minSteps);
+        rates[i].push((w.steps * base.batch) / w.seconds);
+        steps[i] += w.steps;
+        seconds[i] += w.seconds;
+        freeRates[i].push(await free[i].window(timeMs));
+      }
+      note(
+        `  round ${r + 1}/${rounds}: pool ${rates.map((x, i) => `${i + 1}w ${fmt(x[r])}`).join(', ')}; ` +
+          `free threads ${freeRates.map((x, i) => `${i + 1}× ${fmt(x[r])}`).join(', ')} samples/s`,
+      );
+    }
+    return setups.map((s, i) => {
+      const ratios = rates[i].map((x, r) => x / rates[0][r]);
+      const ceiling = median(freeRates[i].map((x, r) => x / freeRates[0][r]));
+      const samplesPerSec = median(rates[i]);
+      return {
+        model: base.model,
+        width: base.width,
+        params: s.params,
+        workers: s.cfg.workers,
+        executor: s.cfg.workers === 1 ? 'LocalExecutor' : 'PoolExecutor',
+        batch: base.batch,
+        micro: base.micro,
+        rounds,
+        steps: steps[i],
+        seconds: seconds[i],
+        samplesPerSec,
+        samplesPerSecPerRound: rates[i],
+        stepMs: (1000 * base.batch) / samplesPerSec,
+        speedup: median(ratios),
+        speedupMin: Math.min(...ratios),
+        speedupMax: Math.max(...ratios),
+        ceiling,
+        efficiency: median(ratios) / ceiling,
+      };
+    });
+  } finally {
+    for (const s of setups) await s.close();
+    for (const f of free) await f.close();
   }
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['max-workers', 'models', 'batch', 'micro', 'time', 'steps', 'warmup', 'cifar-width']);
+  const args = parseArgs(process.argv.slice(2), ['max-workers', 'models', 'batch', 'micro', 'time', 'steps', 'warmup', 'rounds', 'cifar-width']);
   for (const f of args.flags) {
     if (!['json', 'quick'].includes(f)) throw new Error(`scaling: unknown option --${f} (see the header of bench/scaling.ts)`);
   }
@@ -142,8 +264,9 @@ async function main(): Promise<void> {
         `${maxWorkers} workers; lower --micro or raise --batch`,
     );
   }
-  const timeMs = quick ? 0 : numberArg(args, 'time', 4000);
-  const minSteps = Math.floor(numberArg(args, 'steps', quick ? 1 : 4));
+  const timeMs = quick ? 0 : numberArg(args, 'time', 2000);
+  const minSteps = Math.floor(numberArg(args, 'steps', quick ? 1 : 2));
+  const rounds = Math.max(1, Math.floor(numberArg(args, 'rounds', quick ? 1 : 7)));
   const warmup = quick ? 1 : Math.floor(numberArg(args, 'warmup', 2));
   const cifarWidth = numberArg(args, 'cifar-width', quick ? 0.05 : 0.25);
   const modelNames = (args.values.get('models') ?? 'mnist-cnn,mnist-mlp,cifar-11').split(',').filter(Boolean);
@@ -157,25 +280,20 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const model of modelNames) {
     const width = model === 'cifar-11' ? cifarWidth : 1;
-    let base: number | null = null;
-    for (let workers = 1; workers <= maxWorkers; workers++) {
-      note(`• ${model} (width ${width}) with ${workers} worker${workers > 1 ? 's' : ''} …`);
-      const r = await runConfig({ model, width, workers, batch, micro, timeMs, minSteps, warmup });
-      if (workers === 1) base = r.samplesPerSec;
-      const row: Row = { ...r, speedup: base ? r.samplesPerSec / base : null };
-      note(`  ${fmt(row.samplesPerSec)} samples/s (${fmt(row.stepMs)} ms/step over ${row.steps} steps), speedup ${fmt(row.speedup ?? NaN)}×`);
-      rows.push(row);
-    }
+    note(`• ${model} (width ${width}), 1…${maxWorkers} workers, ${rounds} interleaved rounds …`);
+    rows.push(...(await measureModel({ model, width, batch, micro, warmup }, maxWorkers, rounds, timeMs, minSteps)));
   }
   const targets = modelNames
     .filter((m) => m !== 'mnist-mlp' && (m.includes('cnn') || m.startsWith('cifar')))
     .map((m) => {
       const two = rows.find((r) => r.model === m && r.workers === 2);
-      const ok = two?.speedup != null && two.speedup >= 1.8 && batch >= 64;
+      const ok = two !== undefined && two.speedup >= 1.8 && batch >= 64;
       return {
         description: `${m}: ≥ 1.8× with 2 workers at batch ≥ 64`,
         met: quick || !two ? null : ok,
-        detail: two ? `${fmt(two.speedup ?? NaN)}× at batch ${batch}` : 'not measured (max-workers < 2)',
+        detail: two
+          ? `${fmt(two.speedup)}× (rounds ${fmt(two.speedupMin)}–${fmt(two.speedupMax)}×; machine ceiling ${fmt(two.ceiling)}×) at batch ${batch}`
+          : 'not measured (max-workers < 2)',
       };
     });
   const end = machineInfo();
@@ -187,7 +305,7 @@ async function main(): Promise<void> {
       machine,
       loadAverageAtEnd: end.loadAverage,
       finished: end.date,
-      settings: { maxWorkers, batch, micro, timeMs, minSteps, warmup, cifarWidth },
+      settings: { maxWorkers, batch, micro, rounds, timeMs, minSteps, warmup, cifarWidth },
       results: rows,
       targets,
     };
@@ -195,10 +313,13 @@ async function main(): Promise<void> {
     return;
   }
   log(`\nelunet data-parallel training — ${describeMachine(machine)}`);
-  log(`batch ${batch}, micro-batch ${micro}, SGD momentum 0.9 step on the main thread; ≥ ${minSteps} steps and ≥ ${timeMs} ms per row after ${warmup} warm-up steps\n`);
+  log(
+    `batch ${batch}, micro-batch ${micro}, SGD momentum 0.9 step on the main thread; ${rounds} interleaved rounds of ` +
+      `≥ ${minSteps} steps and ≥ ${timeMs} ms per worker count, after ${warmup} warm-up steps; medians over rounds\n`,
+  );
   log(
     table(
-      ['model', 'params', 'workers', 'executor', 'samples/s', 'ms/step', 'speedup'],
+      ['model', 'params', 'workers', 'executor', 'samples/s', 'ms/step', 'speedup', 'range over rounds', 'machine ceiling', 'efficiency'],
       rows.map((r) => [
         r.width === 1 ? r.model : `${r.model} ×${r.width}`,
         String(r.params),
@@ -206,12 +327,20 @@ async function main(): Promise<void> {
         r.executor,
         fmt(r.samplesPerSec),
         fmt(r.stepMs),
-        r.speedup === null ? '—' : `${fmt(r.speedup)}×`,
+        `${fmt(r.speedup)}×`,
+        r.workers === 1 ? '—' : `${fmt(r.speedupMin)}–${fmt(r.speedupMax)}×`,
+        `${fmt(r.ceiling)}×`,
+        `${Math.round(100 * r.efficiency)} %`,
       ]),
     ),
   );
+  log(
+    '\nmachine ceiling: samples/s of that many free-running threads (bench/free-runner.ts: the same micro-batches, each\n' +
+      'thread on its own network, no shared memory, no waiting) over one such thread, in the same rounds. efficiency =\n' +
+      'speedup / ceiling: the part of what the cores delivered that the pool turned into training.',
+  );
   if (targets.length > 0) {
-    log('\ntargets (issue 6)');
+    log('\ntargets (issue 4)');
     log(table(['target', 'status', 'measured'], targets.map((t) => [t.description, t.met === null ? 'n/a' : t.met ? 'met' : 'NOT met', t.detail])));
   }
   log(`\nload average at the end: ${end.loadAverage.join(' ')}`);

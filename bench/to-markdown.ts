@@ -28,8 +28,22 @@ interface RunJson {
 interface ScalingJson {
   machine: { cpu: string; cores: number; node: string; loadAverage: number[]; date: string };
   loadAverageAtEnd: number[];
-  settings: { batch: number; micro: number };
-  results: { model: string; width: number; params: number; workers: number; executor: string; samplesPerSec: number; stepMs: number; steps: number; speedup: number | null }[];
+  settings: { batch: number; micro: number; rounds: number; timeMs: number };
+  results: {
+    model: string;
+    width: number;
+    params: number;
+    workers: number;
+    executor: string;
+    samplesPerSec: number;
+    stepMs: number;
+    steps: number;
+    speedup: number;
+    speedupMin: number;
+    speedupMax: number;
+    ceiling: number;
+    efficiency: number;
+  }[];
   targets: { description: string; met: boolean | null; detail: string }[];
 }
 
@@ -72,10 +86,12 @@ function scalingTables(j: ScalingJson): string {
   const out: string[] = [];
   out.push(
     `Measured ${j.machine.date} on ${j.machine.cpu}, ${j.machine.cores} cores, Node ${j.machine.node}; batch ${j.settings.batch}, ` +
-      `micro-batch ${j.settings.micro}; load average ${j.machine.loadAverage.join(' ')} at the start, ${j.loadAverageAtEnd.join(' ')} at the end.\n`,
+      `micro-batch ${j.settings.micro}; ${j.settings.rounds} interleaved rounds of ≥ ${j.settings.timeMs} ms per configuration ` +
+      `(samples/s and speed-ups are medians over rounds); load average ${j.machine.loadAverage.join(' ')} at the start, ` +
+      `${j.loadAverageAtEnd.join(' ')} at the end.\n`,
   );
-  out.push('| model | parameters | workers | executor | samples/s | ms/step | steps timed | speedup vs 1 |');
-  out.push('|---|---:|---:|---|---:|---:|---:|---:|');
+  out.push('| model | parameters | workers | executor | samples/s | ms/step | steps timed | speedup vs 1 | range over rounds | machine ceiling | efficiency |');
+  out.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of j.results) {
     out.push(
       row([
@@ -86,12 +102,15 @@ function scalingTables(j: ScalingJson): string {
         fmt(r.samplesPerSec),
         fmt(r.stepMs),
         String(r.steps),
-        r.speedup === null ? '—' : `${fmt(r.speedup)}×`,
+        `${fmt(r.speedup)}×`,
+        r.workers === 1 ? '—' : `${fmt(r.speedupMin)}–${fmt(r.speedupMax)}×`,
+        `${fmt(r.ceiling)}×`,
+        `${Math.round(100 * r.efficiency)} %`,
       ]),
     );
   }
   out.push('');
-  out.push('| target (issue 6) | status | measured |');
+  out.push('| target (issue 4) | status | measured |');
   out.push('|---|---|---|');
   for (const t of j.targets) out.push(row([t.description, status(t.met), t.detail]));
   return out.join('\n');

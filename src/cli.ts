@@ -50,7 +50,7 @@ export function addTrainOptions(cmd: Command, d: Partial<TrainOptions> = {}): Co
     .option('--alpha <α>', 'ELU α (or leaky-ReLU slope for lrelu)', floatArg('--alpha', 0))
     .option('--width <factor>', 'width factor: multiplies every layer’s units/channels', floatArg('--width', 0.01, 16), D.width)
     .option('--batch-norm', 'batch normalization after every conv/dense layer', D.batchNorm)
-    .option('--dropout', "add dropout where the model defines it as optional (MNIST nets: 0.2 after each hidden layer)")
+    .option('--dropout', 'add dropout where the model defines it as optional (mnist-mlp: 0.2 after each hidden layer; mnist-cnn: 0.5 before the last layer)')
     .option('--no-dropout', 'remove the dropout layers of the model (default: the model’s own choice, the paper’s dropout for the CIFAR/ImageNet nets)')
     .option('-d, --data <source>', "'mnist' (embedded), or a folder/archive: MNIST/Fashion-MNIST IDX, CIFAR-10/100 binary, PNG class folders", D.data)
     .addOption(new Option('--preprocess <kind>', 'none | mean (per-pixel mean) | gcn | zca | gcn-zca (the paper’s CIFAR preprocessing; minutes on a CPU for 32×32 RGB); auto: mean for 32×32 RGB, else none').default(D.preprocess).argParser(choice('--preprocess', ['auto', 'none', 'mean', 'gcn', 'zca', 'gcn-zca'] as const)))

@@ -1,7 +1,7 @@
 /**
  * A training worker (piscina). It builds the network once from the shared buffers it is given, keeps its
- * own activation workspace, and answers one message per step: the gradients of its micro-batches go into
- * their shared slots. It never writes the parameters.
+ * own activation workspace, and answers one message per step: it claims micro-batches from a shared counter
+ * until none is left, and the gradient of each goes into that micro-batch's shared slot. It never writes the parameters.
  */
 import { workerData } from 'piscina';
 import { Network } from '../src/model/network.js';
@@ -23,7 +23,8 @@ export default function run(task: Task): StepReply | EvalReply {
     const B = task.ids.length;
     const m = init.microBatch;
     const micro: StepReply['micro'] = [];
-    for (let j = task.from; j < task.to; j++) {
+    // Claim micro-batches until none is left; a faster thread takes more of them.
+    for (let j = Atomics.add(init.claim, 0, 1); j < task.K; j = Atomics.add(init.claim, 0, 1)) {
       const offset = j * m;
       const count = Math.min(m, B - offset);
       const r = runMicroBatch(net, init.sources.train, task.ids, offset, count, B, init.seed, task.step, init.augment, buf);

@@ -1,8 +1,11 @@
 /**
  * Data-parallel training on worker threads (piscina) over shared memory.
  *
- * A step's global batch is cut into K fixed micro-batches; worker k gets a contiguous range of them (one
- * message per worker per step) and writes each micro-batch's gradient into its own shared slot. The main
+ * A step's global batch is cut into K fixed micro-batches. Every worker gets one message per step and then
+ * claims micro-batches from a shared counter (Atomics.add) until all K are taken — dynamic load balancing: on
+ * a machine where one core is briefly slower (another process, a GC pause, a noisy virtual CPU) the other
+ * threads take over its share instead of idling at the end of the step. Each micro-batch's gradient goes
+ * into its own shared slot, whoever computed it. The main
  * thread then sums the slots in micro-batch order 0…K−1 — exactly the additions LocalExecutor does — and
  * applies the batch-norm running-statistics updates in the same order. So 1, 2 or 16 workers compute the
  * same bits. Workers only read the parameters; the optimizer runs on the main thread after all replies.
@@ -58,6 +61,7 @@ export class PoolExecutor implements Executor {
   readonly workers: number;
   private pool: Piscina;
   private slots: Float32Array;
+  private claim: Int32Array;
   private train: SampleSource;
   private test?: SampleSource;
   private closed = false;
@@ -70,6 +74,7 @@ export class PoolExecutor implements Executor {
     this.workers = o.workers;
     const maxK = Math.ceil((o.maxBatch ?? 4096) / o.microBatch);
     this.slots = sharedFloat(maxK * net.paramCount);
+    this.claim = new Int32Array(new SharedArrayBuffer(4));
     this.train = sharedSource(o.train);
     this.test = o.test ? sharedSource(o.test) : undefined;
     const init: WorkerInit = {
@@ -78,6 +83,7 @@ export class PoolExecutor implements Executor {
       params: net.params,
       state: net.state,
       slots: this.slots,
+      claim: this.claim,
       sources: { train: this.train, test: this.test },
       seed: o.seed,
       augment: o.augment,
@@ -102,12 +108,10 @@ export class PoolExecutor implements Executor {
       throw new Error(`PoolExecutor: batch ${B} needs ${K} gradient slots; sized for ${this.slots.length / P}`);
     }
     const W = Math.min(this.workers, K);
+    // Steps never overlap (we await every reply below), so the counter can be reset here.
+    Atomics.store(this.claim, 0, 0);
     const tasks: Promise<StepReply>[] = [];
-    for (let k = 0; k < W; k++) {
-      const from = Math.floor((k * K) / W);
-      const to = Math.floor(((k + 1) * K) / W);
-      tasks.push(this.pool.run({ kind: 'step', step, ids, from, to }));
-    }
+    for (let k = 0; k < W; k++) tasks.push(this.pool.run({ kind: 'step', step, ids, K }));
     let replies: StepReply[];
     try {
       replies = await Promise.all(tasks);
@@ -118,6 +122,9 @@ export class PoolExecutor implements Executor {
       );
     }
     const micro = replies.flatMap((r) => r.micro).sort((a, b) => a.j - b.j);
+    if (micro.length !== K || micro.some((r, j) => r.j !== j)) {
+      throw new Error(`PoolExecutor: step ${step + 1} got ${micro.length} micro-batch results for ${K} micro-batches`);
+    }
     gradTotal.fill(0);
     let loss = 0;
     let top1 = 0;

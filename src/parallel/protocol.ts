@@ -4,9 +4,12 @@
  * Once, at pool creation (piscina's workerData): the model spec and every shared buffer — parameters and
  * batch-norm running statistics (read-only for workers), the gradient slots (one per micro-batch of a step;
  * a worker writes only the slots of the micro-batches it was given), and the datasets' pixels and labels.
- * Then one message per worker per step: the step number, the sample ids of the global batch, and which
- * micro-batches this worker computes. The reply carries, per micro-batch, its loss, correct counts and its
- * batch-norm statistics; the gradients are already in the shared slots.
+ * Then one message per worker per step: the step number, the sample ids of the global batch and the number
+ * of micro-batches K. Workers claim micro-batches one at a time from a shared counter (Atomics.add), so a
+ * thread that runs slower — a busy core, a garbage collection — simply computes fewer of them and nobody
+ * waits for it at the end of the step. Which worker computed a micro-batch never changes what is in its
+ * slot. The reply carries, per micro-batch, its loss, correct counts and its batch-norm statistics; the
+ * gradients are already in the shared slots.
  */
 import type { ModelSpec } from '../model/spec.js';
 import type { AugmentOptions, SampleSource } from '../train/batch.js';
@@ -20,6 +23,8 @@ export interface WorkerInit {
   state: Float32Array;
   /** K·P floats, SharedArrayBuffer: slot j holds the gradient of micro-batch j of the current step */
   slots: Float32Array;
+  /** one Int32 on a SharedArrayBuffer: the next unclaimed micro-batch of the current step */
+  claim: Int32Array;
   sources: { train: SampleSource; test?: SampleSource };
   seed: number;
   augment: AugmentOptions;
@@ -33,9 +38,8 @@ export interface StepTask {
   step: number;
   /** the global batch's sample ids, in batch order */
   ids: Int32Array;
-  /** first and one-past-last micro-batch index assigned to this worker */
-  from: number;
-  to: number;
+  /** number of micro-batches of this step; workers claim indices 0…K−1 from WorkerInit.claim */
+  K: number;
 }
 
 export interface EvalTask {
