@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Rng } from '../src/rng.js';
 import { ElunetError, ShapeError } from '../src/errors.js';
-import { eluBackward, eluForward } from '../src/kernels/elu.js';
+import { eluBackward, eluBackwardNaive, eluForward } from '../src/kernels/elu.js';
 import { reluBackward, reluForward } from '../src/kernels/relu.js';
 import { leakyReluBackward, leakyReluForward } from '../src/kernels/leaky-relu.js';
 import { shiftedReluBackward, shiftedReluForward } from '../src/kernels/shifted-relu.js';
@@ -99,6 +99,23 @@ test('ELU by hand: identity for x > 0, α(eˣ − 1) for x ≤ 0, saturating at 
   assert.equal(y[3], Math.fround(-0.6321205588285577)); // ELU(−1) = e⁻¹ − 1
   eluForward(y, x, 0.5, 6);
   expectClose(y, [2, 0.5, 0, 0.5 * (Math.exp(-1) - 1), 0.5 * (Math.exp(-2) - 1), -0.5], { ...HAND, name: 'ELU α=0.5' });
+});
+
+test('ELU backward: the branch-free α = 1 loop gives the same bits as the plain loop (±0, saturation, NaN included)', () => {
+  const n = 100_003;
+  const rng = new Rng(5);
+  const y = new Float32Array(n);
+  const dy = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 7 === 0 ? -1 + 2 ** -24 * (i % 3) : (rng.uniform() * 2 - 1) * 4;
+    dy[i] = rng.uniform() * 2 - 1;
+  }
+  y.set([0, -0, 1e-45, -1e-45, -1, NaN], 0);
+  const fast = new Float32Array(n).fill(0.25); // pre-filled: both must accumulate
+  const plain = new Float32Array(n).fill(0.25);
+  eluBackward(fast, dy, y, 1, n);
+  eluBackwardNaive(plain, dy, y, 1, n);
+  assert.deepEqual(new Uint32Array(fast.buffer), new Uint32Array(plain.buffer));
 });
 
 test('ELU backward by hand: slope 1 for y > 0 and y + α = α·eˣ for y ≤ 0; it accumulates', () => {
