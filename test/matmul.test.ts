@@ -141,6 +141,23 @@ test('matmul: forward overwrites C (no accumulate) even when C held NaN, and lea
   expectClose(c.subarray(4, 67), ref.subarray(4, 67), { ...FAST_VS_NAIVE, name: 'C' });
 });
 
+test('matmul: without accumulate, the first k-block stores over NaN and later k-blocks add (m, n, k past MC, NC, KC)', () => {
+  // m = 70 > MC = 64, n = 1030 > NC = 1024, k = 300 > KC = 256: edge tiles in every direction, two k-blocks.
+  // A kernel that stored (=) in every k-block would keep only the last block's partial sum; one that added
+  // (+=) in the first would keep the NaN.
+  const rng = new Rng(4);
+  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const s = matmulShape({ m: 70, n: 1030, k: 300, transA, transB, cOffset: 3 });
+    const { a, b } = operands(rng, s, 0);
+    const c = new Float32Array(3 + 70 * 1030 + 2).fill(NaN);
+    matmul(c, a, b, s);
+    const ref = new Float32Array(c.length).fill(NaN);
+    matmulNaive(ref, a, b, s);
+    assert.ok(Number.isNaN(c[2]) && Number.isNaN(c[3 + 70 * 1030]), 'elements outside C were written');
+    expectClose(c.subarray(3, 3 + 70 * 1030), ref.subarray(3, 3 + 70 * 1030), { ...FAST_VS_NAIVE, name: `C transA=${transA} transB=${transB}` });
+  }
+});
+
 test('matmulShape: defaults, and ShapeErrors that name the argument and the fix', () => {
   assert.deepEqual(matmulShape({ m: 2, n: 3, k: 4 }), {
     m: 2, n: 3, k: 4, transA: false, transB: false, accumulate: false, aOffset: 0, bOffset: 0, cOffset: 0,

@@ -149,13 +149,16 @@ export function matmul(c: Float32Array, a: Float32Array, b: Float32Array, s: Mat
   const pa = packA;
   const pb = packB;
 
-  // Overwrite = accumulate into a zeroed C; every k-block below then simply adds its partial product.
-  if (!s.accumulate) c.fill(0, cOffset, cOffset + m * n);
+  // Without accumulate, the first k-block stores its partial product over whatever C held (every element
+  // of C belongs to exactly one tile), and later k-blocks add theirs: no separate pass to zero C first.
+  const overwrite = !s.accumulate;
+  if (overwrite && k === 0) c.fill(0, cOffset, cOffset + m * n); // an empty sum: no k-block will store it
 
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = Math.min(KC, k - p0);
+      const assign = overwrite && p0 === 0;
       packPanel(pb, b, bOffset + p0 * bRow + j0 * bCol, bCol, bRow, nc, kc);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0);
@@ -181,7 +184,13 @@ export function matmul(c: Float32Array, a: Float32Array, b: Float32Array, s: Mat
               c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
             }
             const cTile = cOffset + (i0 + ir) * n + j0 + jr;
-            if (mr === 4 && nr === 4) {
+            if (mr === 4 && nr === 4 && assign) {
+              const r1 = cTile + n, r2 = r1 + n, r3 = r2 + n;
+              c[cTile] = c00; c[cTile + 1] = c01; c[cTile + 2] = c02; c[cTile + 3] = c03;
+              c[r1] = c10; c[r1 + 1] = c11; c[r1 + 2] = c12; c[r1 + 3] = c13;
+              c[r2] = c20; c[r2 + 1] = c21; c[r2 + 2] = c22; c[r2 + 3] = c23;
+              c[r3] = c30; c[r3 + 1] = c31; c[r3 + 2] = c32; c[r3 + 3] = c33;
+            } else if (mr === 4 && nr === 4) {
               const r1 = cTile + n, r2 = r1 + n, r3 = r2 + n;
               c[cTile] += c00; c[cTile + 1] += c01; c[cTile + 2] += c02; c[cTile + 3] += c03;
               c[r1] += c10; c[r1 + 1] += c11; c[r1 + 2] += c12; c[r1 + 3] += c13;
@@ -189,10 +198,10 @@ export function matmul(c: Float32Array, a: Float32Array, b: Float32Array, s: Mat
               c[r3] += c30; c[r3 + 1] += c31; c[r3 + 2] += c32; c[r3 + 3] += c33;
             } else {
               // Edge tile: store only the rows and columns inside C.
-              storeEdge(c, cTile, n, mr, nr, 0, c00, c01, c02, c03);
-              storeEdge(c, cTile, n, mr, nr, 1, c10, c11, c12, c13);
-              storeEdge(c, cTile, n, mr, nr, 2, c20, c21, c22, c23);
-              storeEdge(c, cTile, n, mr, nr, 3, c30, c31, c32, c33);
+              storeEdge(c, cTile, n, mr, nr, 0, assign, c00, c01, c02, c03);
+              storeEdge(c, cTile, n, mr, nr, 1, assign, c10, c11, c12, c13);
+              storeEdge(c, cTile, n, mr, nr, 2, assign, c20, c21, c22, c23);
+              storeEdge(c, cTile, n, mr, nr, 3, assign, c30, c31, c32, c33);
             }
           }
         }
@@ -246,11 +255,18 @@ function roundUp4(x: number): number {
   return (x + 3) & ~3;
 }
 
-/** Adds row r of an edge tile (v0..v3) into C, keeping only the first mr rows and nr columns. */
-function storeEdge(c: Float32Array, cTile: number, n: number, mr: number, nr: number, r: number,
+/** Adds (or with `assign`, stores) row r of an edge tile (v0..v3) into C, keeping only the first mr rows and nr columns. */
+function storeEdge(c: Float32Array, cTile: number, n: number, mr: number, nr: number, r: number, assign: boolean,
                    v0: number, v1: number, v2: number, v3: number): void {
   if (r >= mr) return;
   const row = cTile + r * n;
+  if (assign) {
+    c[row] = v0;
+    if (nr > 1) c[row + 1] = v1;
+    if (nr > 2) c[row + 2] = v2;
+    if (nr > 3) c[row + 3] = v3;
+    return;
+  }
   c[row] += v0;
   if (nr > 1) c[row + 1] += v1;
   if (nr > 2) c[row + 2] += v2;
