@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +102,16 @@ function blankPng(): Buffer {
 }
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
+test('more workers than micro-batches per step: a note says so and the pool gets only as many as have work', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'e-wk-'));
+  const r = elunet('train', '--model', 'mnist-mlp', '--width', '0.25', '--train-limit', '64', '--test-limit', '32', '--batch', '32',
+    '--micro-batch', '16', '--workers', '5', '--epochs', '1', '--out', join(dir, 'run'), '--quiet');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /a step has 2 micro-batches \(--batch 32 \/ --micro-batch 16\), so only 2 of the 5 workers/);
+  assert.match(r.out, /with 2 workers;/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('one training epoch on a slice of the real Fashion-MNIST (Debian dataset-fashion-mnist)', { skip: existsSync(FASHION) ? false : `${FASHION} is not installed (apt-get install dataset-fashion-mnist)` }, () => {
   const out = join(mkdtempSync(join(tmpdir(), 'e-fashion-')), 'run');
   const r = elunet('train', '--data', FASHION, '--model', 'mnist-mlp', '--width', '0.5', '--train-limit', '2048', '--test-limit', '1000', '--epochs', '1', '--workers', '2', '--out', out, '--quiet');

@@ -17,8 +17,18 @@ export async function trainCommand(opts: TrainOptions & { out?: string; force?: 
   if (opts.resume && !existsSync(join(out, 'checkpoint', 'checkpoint.json'))) {
     throw new ElunetError(`--resume: ${out} has no checkpoint (expected ${join(out, 'checkpoint', 'checkpoint.json')}); start it without --resume`);
   }
-  console.log(`training ${opts.model} (${opts.activation}) on ${opts.data} with ${opts.workers} worker${opts.workers > 1 ? 's' : ''}; run folder ${out}`);
-  const r = await runTraining({ ...opts, out }, {});
+  const perStep = Math.ceil(opts.batch / opts.microBatch);
+  if (opts.workers > perStep) {
+    // Every worker computes whole micro-batches, so a step keeps at most ⌈batch / micro-batch⌉ of them busy.
+    console.log(
+      `note: a step has ${perStep} micro-batch${perStep > 1 ? 'es' : ''} (--batch ${opts.batch} / --micro-batch ${opts.microBatch}), so only ` +
+        `${perStep} of the ${opts.workers} workers can have work; using ${perStep}. For every core, raise --batch to ` +
+        `${opts.workers * opts.microBatch} or lower --micro-batch (either changes the result; the worker count does not).`,
+    );
+  }
+  const workers = Math.min(opts.workers, perStep);
+  console.log(`training ${opts.model} (${opts.activation}) on ${opts.data} with ${workers} worker${workers > 1 ? 's' : ''}; run folder ${out}`);
+  const r = await runTraining({ ...opts, workers, out }, {});
   const last = r.history[r.history.length - 1];
   if (last) {
     const acc = r.spec.loss === 'softmax-ce' ? `, test accuracy ${(100 * last.testAcc).toFixed(2)}%` : '';
