@@ -17,8 +17,9 @@
  *        forward + backward-input + backward-params        3 × that
  *   ELU forward and backward over 2^20 and 2^24 floats    elements per second
  *   one training step (forward, backward, SGD momentum) of mnist-cnn and mnist-mlp, batch 64, samples/s
- * Timing rule: bench/common.ts (`measure`). All elunet workloads run first, then all tfjs workloads on the
- * same inputs (see main). The targets of issue 6 are checked at the end and reported as met / not met.
+ * Timing rule: bench/common.ts (`measure`). Each measurement (one workload, one library) runs in its own
+ * fresh child process, `node dist/bench/run.js --one '<workload>' --side elunet|tfjs` (see main). The targets
+ * of issue 6 are checked at the end and reported as met / not met.
  */
 import {
   conv2dBackwardInput,
@@ -31,6 +32,8 @@ import {
   matmul,
   matmulShape,
 } from '../src/kernels/index.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Network } from '../src/model/network.js';
 import { models } from '../src/model/zoo.js';
 import { Sgd } from '../src/optim/sgd.js';
@@ -83,6 +86,8 @@ interface Workload {
   name: string;
   unit: Unit;
   work: number;
+  /** whether a tfjs peer exists (the single conv backward passes have none) */
+  hasPeer: boolean;
   /** makes the inputs (only when the workload runs) and returns both sides */
   make: () => Sides;
 }
@@ -104,6 +109,7 @@ function matmulWorkload(size: number): Workload {
   const k = size;
   return {
     group: 'matmul',
+    hasPeer: true,
     name: `matmul ${size}³`,
     unit: 'GFLOP/s',
     work: 2 * m * n * k,
@@ -139,6 +145,7 @@ function convWorkload(d: ConvCase, pass: ConvPass): Workload {
   const passes = pass === 'fwd+bwd' ? 3 : 1;
   return {
     group: 'conv2d',
+    hasPeer: pass === 'fwd' || pass === 'fwd+bwd',
     name: `conv2d ${pass} ${d.h}×${d.w} ${d.c}→${d.oc} b${d.n}`,
     unit: 'GFLOP/s',
     work: passes * onePass,
@@ -183,6 +190,7 @@ function eluWorkload(count: number, dir: 'fwd' | 'bwd'): Workload {
   const label = count >= 1 << 20 ? `${count / (1 << 20)}M` : `${count}`;
   return {
     group: 'elu',
+    hasPeer: true,
     name: `elu ${dir} ${label}`,
     unit: 'Melem/s',
     work: count,
@@ -206,6 +214,7 @@ function eluWorkload(count: number, dir: 'fwd' | 'bwd'): Workload {
 function trainWorkload(model: 'mnist-cnn' | 'mnist-mlp', batch: number): Workload {
   return {
     group: 'train',
+    hasPeer: true,
     name: `train step ${model} b${batch}`,
     unit: 'samples/s',
     work: batch,
@@ -306,8 +315,50 @@ function describeSide(s: Side | null): string {
   return `${fmt(s.rate)} (${fmt(s.meanMs)} ms${s.method === 'single' ? ', 1 rep' : ` ±${fmt(s.rmePct, 2)}%, ${s.samples} rep${s.samples === 1 ? '' : 's'}`})`;
 }
 
+interface OneResult {
+  m: Measurement;
+  tfVersion: string | null;
+}
+
+/** Runs `node run.js --one <workload> --side <side>` and returns the measurement it prints as JSON. */
+function measureInChild(name: string, which: 'elunet' | 'tfjs', timeMs: number, quick: boolean): OneResult {
+  const args = [fileURLToPath(import.meta.url), '--one', name, '--side', which, '--time', String(timeMs)];
+  if (quick) args.push('--quick');
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`bench: the ${which} measurement of '${name}' failed (exit ${r.status})`);
+  return JSON.parse(r.stdout) as OneResult;
+}
+
+/** Child mode: measure one side of one workload and print { m, tfVersion } as JSON on stdout. */
+async function measureOne(name: string, which: string, timeMs: number, quick: boolean): Promise<void> {
+  const w = workloads(quick).find((x) => x.name === name);
+  if (!w) throw new Error(`bench: no workload named '${name}'`);
+  const sides = w.make();
+  let m: Measurement;
+  let tfVersion: string | null = null;
+  if (which === 'elunet') {
+    m = await measure(`elunet ${w.name}`, sides.elunet(), { timeMs, quick });
+  } else {
+    if (!sides.tfjs) throw new Error(`bench: workload '${name}' has no tfjs peer`);
+    const tf = await loadTf();
+    tfVersion = tf.version.tfjs;
+    const peer = sides.tfjs(tf);
+    try {
+      m = await measure(`tfjs ${w.name}`, peer.run, { timeMs, quick });
+    } finally {
+      peer.dispose();
+    }
+  }
+  process.stdout.write(JSON.stringify({ m, tfVersion } satisfies OneResult) + '\n');
+}
+
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['time', 'only']);
+  const args = parseArgs(process.argv.slice(2), ['time', 'only', 'one', 'side']);
+  const one = args.values.get('one');
+  if (one !== undefined) {
+    await measureOne(one, args.values.get('side') ?? 'elunet', numberArg(args, 'time', 2000), args.flags.has('quick'));
+    return;
+  }
   const json = args.flags.has('json');
   const quick = args.flags.has('quick');
   const withTf = !args.flags.has('no-tfjs');
@@ -321,34 +372,26 @@ async function main(): Promise<void> {
   note(`elunet bench: ${describeMachine(machine)}`);
   if (quick) note('quick mode: tiny shapes, one repetition — a smoke test, not a measurement');
 
-  const tf = withTf ? await loadTf() : null;
-  const tfVersion = tf ? tf.version.tfjs : null;
   const list = workloads(quick).filter((w) => !only || w.name.includes(only));
-  // Phase 1: every elunet workload; phase 2: every tfjs workload on the same inputs. Interleaving them per
-  // workload let tfjs's heap (hundreds of MB of tensors allocated and freed by its slow kernels) and its
-  // garbage collections leak into the elunet measurement that followed: the 28×28 conv forward + backward
-  // measured 2.2 GFLOP/s alone and 1.3–1.7 right after a tfjs workload.
-  const made = list.map((w) => ({ w, sides: w.make() }));
-  const elunetSides: Side[] = [];
-  for (const { w, sides } of made) {
-    note(`• ${w.name}: elunet …`);
-    const e = side(await measure(`elunet ${w.name}`, sides.elunet(), { timeMs, quick }), w.work, w.unit);
-    note(`  elunet ${describeSide(e)} ${w.unit}`);
-    elunetSides.push(e);
-  }
+  // Every measurement — one workload, one library — runs in a fresh child process (`--one`), elunet first,
+  // then tfjs, so no side inherits the other's heap, garbage or JIT state. Run in one process, tfjs's heap
+  // churn (its slow kernels allocate and free hundreds of MB) slowed whatever ran next: the 28×28 conv
+  // forward + backward measured 2.2 GFLOP/s alone and 1.3–1.7 right after a tfjs workload; and tfjs's own
+  // later workloads ran up to 40 % slower than in a fresh process. Inputs are rebuilt from fixed seeds.
+  let tfVersion: string | null = null;
   const results: Result[] = [];
-  for (const [i, { w, sides }] of made.entries()) {
-    const e = elunetSides[i];
+  for (const w of list) {
+    note(`• ${w.name}: elunet …`);
+    const e = side(measureInChild(w.name, 'elunet', timeMs, quick).m, w.work, w.unit);
     let t: Side | null = null;
-    if (tf && sides.tfjs) {
-      note(`• ${w.name}: tfjs-cpu …`);
-      const peer = sides.tfjs(tf);
-      try {
-        t = side(await measure(`tfjs ${w.name}`, peer.run, { timeMs, quick }), w.work, w.unit);
-      } finally {
-        peer.dispose();
-      }
-      note(`  tfjs-cpu ${describeSide(t)} ${w.unit}; ratio ${fmt(e.rate / t.rate)}×  (tfjs tensors alive: ${tf.memory().numTensors})`);
+    if (withTf && w.hasPeer) {
+      note(`  elunet ${describeSide(e)} ${w.unit}; tfjs-cpu …`);
+      const r = measureInChild(w.name, 'tfjs', timeMs, quick);
+      tfVersion = r.tfVersion;
+      t = side(r.m, w.work, w.unit);
+      note(`  tfjs-cpu ${describeSide(t)} ${w.unit}; ratio ${fmt(e.rate / t.rate)}×`);
+    } else {
+      note(`  elunet ${describeSide(e)} ${w.unit}`);
     }
     results.push({ group: w.group, name: w.name, unit: w.unit, work: w.work, elunet: e, tfjs: t, ratio: t ? e.rate / t.rate : null });
   }
