@@ -6,9 +6,12 @@
  * and tells how long one repetition takes.
  *   - probe ≥ LONG_MS (10 s): the probe IS the measurement — one repetition is enough when a single run takes
  *     that long, and the JIT warm-up is a negligible part of it (reported as method 'single');
- *   - otherwise tinybench 6 times it: sequential mode, at least MIN_ITERATIONS repetitions (2 when one
- *     repetition exceeds a third of the budget) and at least the time budget (`--time`, default 2 s);
- *     a short tinybench warm-up only for workloads under 0.2 s (the probe already warmed the rest).
+ *   - otherwise the workload is first run again until it has run WARMUP_CALLS times and for WARMUP_MS
+ *     (a fresh process — run.ts measures every side in its own — has cold JIT: one call of a 1 s training
+ *     step optimizes its inner loops by on-stack replacement, but the callers of those loops are still
+ *     unoptimized on the next calls, so without this the first timed repetitions ran up to 2× slow);
+ *     then tinybench 6 times it: sequential mode, at least MIN_ITERATIONS repetitions (2 when one
+ *     repetition exceeds a third of the budget) and at least the time budget (`--time`, default 2 s).
  * The reported time is the mean latency of tinybench's samples (ms), with its relative margin of error.
  *
  * Nothing here decides what a workload computes; run.ts and scaling.ts do.
@@ -19,6 +22,9 @@ import { Bench } from 'tinybench';
 /** One repetition longer than this is measured once (the brief's "more than ~10 s: one repetition"). */
 export const LONG_MS = 10_000;
 const MIN_ITERATIONS = 3;
+/** Warm-up after the probe: at least this many calls in all, and at least this long. */
+const WARMUP_CALLS = 3;
+const WARMUP_MS = 1500;
 
 export interface Measurement {
   /** mean wall time of one repetition, ms */
@@ -121,15 +127,19 @@ export async function measure(name: string, fn: () => void, o: MeasureOptions): 
   fn();
   const probe = performance.now() - t0;
   if (probe >= LONG_MS) return { meanMs: probe, rmePct: 0, samples: 1, method: 'single' };
+  if (!o.quick) {
+    let calls = 1;
+    while (calls < WARMUP_CALLS || performance.now() - t0 < WARMUP_MS) {
+      fn();
+      calls++;
+    }
+  }
   const iterations = o.quick ? 1 : probe * MIN_ITERATIONS > o.timeMs ? 2 : MIN_ITERATIONS;
-  const short = probe < 200;
   const bench = new Bench({
     name,
     time: o.quick ? 0 : o.timeMs,
     iterations,
-    warmup: short && !o.quick,
-    warmupIterations: 2,
-    warmupTime: 100,
+    warmup: false,
     throws: true,
   });
   bench.add(name, fn);
