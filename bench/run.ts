@@ -356,7 +356,9 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), ['time', 'only', 'one', 'side']);
   const one = args.values.get('one');
   if (one !== undefined) {
-    await measureOne(one, args.values.get('side') ?? 'elunet', numberArg(args, 'time', 2000), args.flags.has('quick'));
+    const sideArg = args.values.get('side') ?? 'elunet';
+    if (sideArg !== 'elunet' && sideArg !== 'tfjs') throw new Error(`bench: --side must be elunet or tfjs, got '${sideArg}'`);
+    await measureOne(one, sideArg, numberArg(args, 'time', 2000), args.flags.has('quick'));
     return;
   }
   const json = args.flags.has('json');
@@ -374,10 +376,10 @@ async function main(): Promise<void> {
 
   const list = workloads(quick).filter((w) => !only || w.name.includes(only));
   // Every measurement — one workload, one library — runs in a fresh child process (`--one`), elunet first,
-  // then tfjs, so no side inherits the other's heap, garbage or JIT state. Run in one process, tfjs's heap
-  // churn (its slow kernels allocate and free hundreds of MB) slowed whatever ran next: the 28×28 conv
-  // forward + backward measured 2.2 GFLOP/s alone and 1.3–1.7 right after a tfjs workload; and tfjs's own
-  // later workloads ran up to 40 % slower than in a fresh process. Inputs are rebuilt from fixed seeds.
+  // then tfjs, so no side inherits the other's heap, garbage or JIT state. (Run in one process, the 28×28
+  // conv forward + backward measured 2.2 GFLOP/s alone and 1.3–1.7 right after a tfjs workload; this
+  // machine's speed also drifts, so how much of that was tfjs's heap churn is not certain — isolation
+  // removes the question.) Inputs are rebuilt from fixed seeds.
   let tfVersion: string | null = null;
   const results: Result[] = [];
   for (const w of list) {
