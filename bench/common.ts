@@ -18,6 +18,7 @@
  */
 import os from 'node:os';
 import { Bench } from 'tinybench';
+import type { SampleSource } from '../src/train/batch.js';
 
 /** One repetition longer than this is measured once (the brief's "more than ~10 s: one repetition"). */
 export const LONG_MS = 10_000;
@@ -179,4 +180,17 @@ export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/**
+ * n random images of shape (c, h, w) in [0, 1) with labels (i·7 + 3) mod classes, for the training benches
+ * (a step's speed does not depend on the pixel values); on SharedArrayBuffers when `shared`.
+ */
+export function randomSource(input: [number, number, number], classes: number, n: number, shared: boolean): SampleSource {
+  const [c, h, w] = input;
+  const floats = n * c * h * w;
+  const images = fillUniform(new Float32Array(shared ? new SharedArrayBuffer(Math.max(floats, 1) * 4) : new ArrayBuffer(floats * 4), 0, floats), 11, 0, 1);
+  const labels = new Int32Array(shared ? new SharedArrayBuffer(Math.max(n, 1) * 4) : new ArrayBuffer(n * 4), 0, n);
+  for (let i = 0; i < n; i++) labels[i] = (i * 7 + 3) % classes;
+  return { images, labels, n, c, h, w, classes };
 }

@@ -14,7 +14,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Network } from '../src/model/network.js';
 import { models } from '../src/model/zoo.js';
 import { allocMicroBatchBuffers, runMicroBatch } from '../src/train/microbatch.js';
-import { fillUniform } from './common.js';
+import { randomSource } from './common.js';
 
 interface FreeInit {
   model: string;
@@ -26,17 +26,8 @@ const init = workerData as FreeInit;
 const spec = models[init.model].build({ activation: 'elu', width: init.width });
 const net = new Network(spec, { maxBatch: init.micro });
 net.initParams(1);
-const [c, h, w] = spec.input;
 const n = init.micro * 4;
-const src = {
-  images: fillUniform(new Float32Array(n * c * h * w), 11, 0, 1),
-  labels: Int32Array.from({ length: n }, (_, i) => (i * 7 + 3) % net.outputSize),
-  n,
-  c,
-  h,
-  w,
-  classes: net.outputSize,
-};
+const src = randomSource(spec.input, net.outputSize, n, false);
 const buf = allocMicroBatchBuffers(src, init.micro);
 const ids = Int32Array.from({ length: n }, (_, i) => i);
 const augment = { pad: 0, flip: false };

@@ -32,9 +32,8 @@ import { Network } from '../src/model/network.js';
 import { models } from '../src/model/zoo.js';
 import { Sgd } from '../src/optim/sgd.js';
 import { PoolExecutor } from '../src/parallel/pool-executor.js';
-import type { SampleSource } from '../src/train/batch.js';
 import { LocalExecutor, type Executor } from '../src/train/executor.js';
-import { describeMachine, fillUniform, fmt, machineInfo, makeLog, note, numberArg, parseArgs, table } from './common.js';
+import { describeMachine, fmt, machineInfo, makeLog, note, numberArg, parseArgs, randomSource, table } from './common.js';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -100,14 +99,6 @@ function sharedFloats(n: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(Math.max(n, 1) * 4)).subarray(0, n);
 }
 
-function randomSource(input: [number, number, number], classes: number, n: number): SampleSource {
-  const [c, h, w] = input;
-  const images = fillUniform(sharedFloats(n * c * h * w), 11, 0, 1);
-  const labels = new Int32Array(new SharedArrayBuffer(n * 4));
-  for (let i = 0; i < n; i++) labels[i] = (i * 7 + 3) % classes;
-  return { images, labels, n, c, h, w, classes };
-}
-
 interface Config {
   model: string;
   width: number;
@@ -133,7 +124,7 @@ async function makeSetup(cfg: Config): Promise<Setup> {
   const net = new Network(spec, { maxBatch: cfg.micro, params, state });
   net.initParams(1);
   const classes = net.outputSize;
-  const src = randomSource(spec.input, classes, cfg.batch * 4);
+  const src = randomSource(spec.input, classes, cfg.batch * 4, true);
   const seed = 1;
   const augment = { pad: 0, flip: false };
   const exec: Executor =
