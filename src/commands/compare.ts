@@ -5,8 +5,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseActivation } from '../kernels/activation.js';
-import { runTraining, type TrainOptions } from '../train/setup.js';
-import { writeLabelledPlots, type LabelledRun } from '../train/run-plots.js';
+import { runTraining, type TrainOptions } from '../run/setup.js';
+import { writeLabelledPlots, type LabelledRun } from '../report/run-plots.js';
 import type { EpochMetrics } from '../train/loop.js';
 
 export async function compareCommand(opts: TrainOptions & { activations: string; out: string }): Promise<void> {

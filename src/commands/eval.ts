@@ -3,7 +3,7 @@ import { loadDataset } from '../data/index.js';
 import { applyPreprocessor } from '../data/preprocess.js';
 import { ElunetError } from '../errors.js';
 import { evaluateOn } from '../train/executor.js';
-import { loadRun } from './load-run.js';
+import { loadRun } from '../run/load-run.js';
 
 export function evalCommand(runDir: string, opts: { data?: string }): void {
   const run = loadRun(runDir, 64);

@@ -4,7 +4,7 @@
  * because they are keyed by (seed, step, sample).
  */
 import { ElunetError } from '../errors.js';
-import { gradCheck } from '../gradcheck.js';
+import { gradCheck } from '../gradcheck/finite-difference.js';
 import { parseActivation } from '../kernels/activation.js';
 import { models } from '../model/zoo.js';
 import { Network } from '../model/network.js';

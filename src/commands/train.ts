@@ -2,9 +2,9 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ElunetError } from '../errors.js';
-import { runTraining, type TrainOptions } from '../train/setup.js';
-import { writeRunPlots } from '../train/run-plots.js';
-import { writeRunImages } from '../train/run-images.js';
+import { runTraining, type TrainOptions } from '../run/setup.js';
+import { writeRunPlots } from '../report/run-plots.js';
+import { writeRunImages } from '../report/run-images.js';
 
 export async function trainCommand(opts: TrainOptions & { out?: string; force?: boolean }): Promise<void> {
   const out = opts.out ?? join('runs', `${opts.model}-${opts.activation}-s${opts.seed}`);

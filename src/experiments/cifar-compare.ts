@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable, formatMeanStd } from '../report/table.js';
+import { markdownTable, formatMeanStd } from '../table.js';
 import type { PreprocessKind } from '../data/preprocess.js';
 import { FASHION_MNIST_DIR } from '../data/index.js';
 import {

@@ -16,7 +16,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ElunetError } from '../errors.js';
 import { writeFileAtomic } from '../report/atomic.js';
-import { TRAIN_DEFAULTS, buildSpec, defaultWorkers, makeOptimizerFactory, prepareData, type PreparedData, type TrainOptions } from '../train/setup.js';
+import { TRAIN_DEFAULTS, buildSpec, defaultWorkers, makeOptimizerFactory, prepareData, type PreparedData, type TrainOptions } from '../run/setup.js';
 import { trainLoop, readMetrics, TrainingDiverged, type EpochMetrics } from '../train/loop.js';
 import { parseSchedule } from '../optim/schedule.js';
 import { createPoolExecutor } from '../parallel/pool-executor.js';

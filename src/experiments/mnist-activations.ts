@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable, formatMeanStd } from '../report/table.js';
+import { markdownTable, formatMeanStd } from '../table.js';
 import type { EpochMetrics } from '../train/loop.js';
 import {
   commandLine, timingText, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,

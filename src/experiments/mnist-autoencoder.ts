@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable } from '../report/table.js';
+import { markdownTable } from '../table.js';
 import {
   commandLine, timingText, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,

@@ -6,4 +6,4 @@ export { niceTicks, logTicks, formatTick, type Ticks } from './ticks.js';
 export { ACTIVATION_COLORS, CYCLE_COLORS, colorFor } from './palette.js';
 export { lineChart, multiPanel, seriesFromRuns, type Series, type LineChartOptions, type LegendPosition, type MultiPanelOptions } from './chart.js';
 export { imageGrid, type ImageGridOptions } from './grid.js';
-export { markdownTable, consoleTable, meanStd, formatMeanStd, formatPercent, type Align, type Cell, type TableOptions, type ConsoleTableOptions } from './table.js';
+export { markdownTable, consoleTable, meanStd, formatMeanStd, formatPercent, type Align, type Cell, type TableOptions, type ConsoleTableOptions } from '../table.js';

@@ -17,7 +17,7 @@ import { LocalExecutor, type Executor } from './executor.js';
 import { UnitActivationStats } from './metrics.js';
 import { Progress, formatDuration } from './progress.js';
 import type { AugmentOptions, SampleSource } from './batch.js';
-import { saveCheckpoint, loadCheckpoint, optimizerSnapshot, checkpointExists, type Checkpoint } from './checkpoint.js';
+import { saveCheckpoint, loadCheckpoint, optimizerSnapshot, checkpointExists, type Checkpoint } from '../io/checkpoint.js';
 
 export interface EpochMetrics {
   epoch: number;

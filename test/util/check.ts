@@ -2,12 +2,12 @@
  * The checks every test shares.
  *
  * expectClose   — elementwise comparison that prints the first differing pairs and the largest error.
- * gradCheck / assertGradients — analytic gradients against central finite differences (src/gradcheck.ts,
+ * gradCheck / assertGradients — analytic gradients against central finite differences (src/gradcheck/finite-difference.ts,
  *                 where the method is explained).
  */
 import { Rng } from '../../src/rng.js';
-export { gradCheck, assertGradients } from '../../src/gradcheck.js';
-export type { GradParam, GradCheckOptions, GradCheckResult } from '../../src/gradcheck.js';
+export { gradCheck, assertGradients } from '../../src/gradcheck/finite-difference.js';
+export type { GradParam, GradCheckOptions, GradCheckResult } from '../../src/gradcheck/finite-difference.js';
 
 export interface CloseOptions {
   /** relative tolerance (× |expected|) */

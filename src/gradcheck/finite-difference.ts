@@ -13,7 +13,7 @@
  *  4. The error is |a − n| / max(|a| + |n|, floor): relative where gradients are large, absolute (÷ floor)
  *     where they are near zero, so tiny gradients do not fail on rounding noise.
  */
-import { Rng } from './rng.js';
+import { Rng } from '../rng.js';
 
 export interface GradParam {
   name: string;

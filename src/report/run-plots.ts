@@ -5,10 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { lineChart, multiPanel, type Series } from '../report/chart.js';
-import { colorFor } from '../report/palette.js';
-import { readMetrics, type EpochMetrics } from './loop.js';
-import { mean, std } from './metrics.js';
+import { lineChart, multiPanel, type Series } from './chart.js';
+import { colorFor } from './palette.js';
+import { readMetrics, type EpochMetrics } from '../train/loop.js';
+import { mean, std } from '../train/metrics.js';
 
 export interface LabelledRun {
   label: string;

@@ -16,8 +16,8 @@ import { Sgd } from '../optim/sgd.js';
 import { Adam } from '../optim/adam.js';
 import type { LayoutEntry, Optimizer } from '../optim/optimizer.js';
 import { parseSchedule } from '../optim/schedule.js';
-import type { AugmentOptions } from './batch.js';
-import { trainLoop, type LoopOptions, type RunResult } from './loop.js';
+import type { AugmentOptions } from '../train/batch.js';
+import { trainLoop, type LoopOptions, type RunResult } from '../train/loop.js';
 import { createPoolExecutor } from '../parallel/pool-executor.js';
 
 export interface TrainOptions {

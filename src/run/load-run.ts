@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ElunetError } from '../errors.js';
 import { Network } from '../model/network.js';
 import type { ModelSpec } from '../model/spec.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../io/checkpoint.js';
 import type { PreprocessorState } from '../data/preprocess.js';
 
 export interface LoadedRun {
