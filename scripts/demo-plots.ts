@@ -1,8 +1,7 @@
 /**
  * Draws example charts and image grids from synthetic data, to look at after changing src/report/.
  *
- *   npx tsc --module nodenext --moduleResolution nodenext --target es2022 --strict --skipLibCheck \
- *       --types node --rootDir . --outDir dist scripts/demo-plots.ts
+ *   npm run build
  *   node dist/scripts/demo-plots.js [outDir]          # default outDir: demo-plots/
  *
  * Writes: curves.png (4 activations × mean ± std over 5 runs, legend), logy.png (a loss on a log axis),
