@@ -1,6 +1,7 @@
 /**
- * What every experiment shares: the options the CLI passes, the scales, run folders that resume, one
- * training on data prepared once per experiment, and writing results.json / report.md.
+ * What every experiment shares: the options the CLI passes, the scales, run folders that resume, and
+ * writing results.json / report.md. Every run trains through runTraining (src/run/setup.ts), the function
+ * `elunet train` uses, on data prepared once per experiment.
  *
  * Folder layout of an experiment (default reports/<name>/):
  *
