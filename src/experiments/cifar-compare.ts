@@ -12,11 +12,13 @@
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable, formatMeanStd } from '../report/table.js';
+import { markdownTable, formatMeanStd } from '../table.js';
 import type { PreprocessKind } from '../data/preprocess.js';
 import { FASHION_MNIST_DIR } from '../data/index.js';
+import { columnStats, meanStd } from '../stats.js';
+import { metricMatrix } from '../report/run-plots.js';
 import {
-  commandLine, timingText, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
+  commandLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { batchNormClaim, claimsTable, eluBeatsReluBnClaim, nice, rankingClaim } from './claims.js';
@@ -144,13 +146,12 @@ function writeCifarReport(
   const pct = (v: number[]) => {
     const ok = v.filter(Number.isFinite);
     if (!ok.length) return 'diverged';
-    const m = ok.reduce((a, b) => a + b, 0) / ok.length;
-    const sd = ok.length > 1 ? Math.sqrt(ok.reduce((a, b) => a + (b - m) ** 2, 0) / (ok.length - 1)) : 0;
-    return formatMeanStd(100 * m, 100 * sd, 2) + (ok.length < v.length ? ` (${v.length - ok.length} diverged)` : '');
+    const m = meanStd(ok);
+    return formatMeanStd(100 * m.mean, 100 * m.std, 2) + (ok.length < v.length ? ` (${v.length - ok.length} diverged)` : '');
   };
   const time = (setting: string) => {
     const t = r.outcomes.filter((x) => x.setting === setting).map((x) => x.seconds);
-    return seconds(t.reduce((a, b) => a + b, 0) / Math.max(t.length, 1));
+    return seconds(t.length ? meanStd(t).mean : 0);
   };
   const table = markdownTable(
     ['activation', 'test error % (no BN)', 'test error % (BN)', 'paper, CIFAR-100, no BN', 'time/run (no BN)', 'time/run (BN)'],

@@ -7,6 +7,7 @@
  * missing or not finite (a diverged run) counts as the worst possible value, and a claim whose inputs are
  * too incomplete to decide anything is 'not comparable'.
  */
+import { meanStd } from '../stats.js';
 
 export type Verdict = 'reproduced' | 'not reproduced' | 'not comparable';
 
@@ -27,7 +28,7 @@ export const nice = (a: string): string => (a.endsWith('+bn') ? `${nice(a.slice(
 const fmt = (v: number, d = 4): string => (Number.isFinite(v) ? v.toFixed(d) : 'diverged');
 /** finite values stay, anything else (NaN from a diverged run, undefined) is the worst: +∞ */
 const worst = (v: number | undefined): number => (v !== undefined && Number.isFinite(v) ? v : Infinity);
-const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+const mean = (v: number[]): number => meanStd(v).mean;
 
 /**
  * Fig. 2a: ELU's median unit activation stays nearest zero. `curves[act]` is the per-epoch median unit

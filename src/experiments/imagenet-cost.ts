@@ -17,11 +17,12 @@ import { models } from '../model/zoo.js';
 import { expandSpec } from '../model/spec.js';
 import { layoutFor } from '../model/params.js';
 import { Network } from '../model/network.js';
-import { makeOptimizerFactory } from '../train/setup.js';
+import { makeOptimizerFactory } from '../run/setup.js';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
 import { imageGrid } from '../report/grid.js';
-import { markdownTable } from '../report/table.js';
+import { markdownTable } from '../table.js';
+import { median } from '../stats.js';
 import type { ActivationName } from '../kernels/activation.js';
 import {
   commandLine, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, specParamCount, trainOptions, writeResults,
@@ -157,11 +158,6 @@ export function timeIterations(s: Pick<CostScale, 'timeWidth' | 'timeInput' | 't
     log(`  timing round ${r + 1}/${s.rounds}: ELU ${times.elu.slice(-s.iters).map((t) => t.toFixed(3)).join(', ')} s, ReLU ${times.relu.slice(-s.iters).map((t) => t.toFixed(3)).join(', ')} s`);
   }
   return times;
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[(s.length >> 1) - 1] + s[s.length >> 1]) / 2;
 }
 
 export async function runImagenetCost(raw: Record<string, unknown>): Promise<void> {

@@ -12,9 +12,11 @@
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable } from '../report/table.js';
+import { markdownTable } from '../table.js';
+import { columnStats, meanStd } from '../stats.js';
+import { metricMatrix } from '../report/run-plots.js';
 import {
-  commandLine, timingText, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
+  commandLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, higherLrBetterClaim, lowestAtEveryLrClaim, nice } from './claims.js';
@@ -133,7 +135,7 @@ function writeAutoencoderReport(
         nice(a),
         Number.isFinite(trainFinal[lr][a]) ? trainFinal[lr][a].toFixed(4) + (best(trainFinal[lr]) ? ' (best)' : '') : 'diverged',
         Number.isFinite(testFinal[lr][a]) ? testFinal[lr][a].toFixed(4) + (best(testFinal[lr]) ? ' (best)' : '') : 'diverged',
-        seconds(times.reduce((p, q) => p + q, 0) / times.length),
+        seconds(meanStd(times).mean),
       ]);
     }
   }
