@@ -3,4 +3,3 @@ export * from './spec.js';
 export * from './params.js';
 export * from './network.js';
 export * from './zoo.js';
-export { globalAvgPoolForward, globalAvgPoolBackward, type GapShape } from './global-avg-pool.js';

@@ -59,7 +59,7 @@ import { PRELU_INITIAL_SLOPE, preluBackward, preluForward, type PreluShape, prel
 import { sigmoidCrossEntropyBackward, sigmoidCrossEntropyForward } from '../kernels/sigmoid-cross-entropy.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../kernels/softmax-cross-entropy.js';
 import { sppBackward, sppForward, type SppShape, sppShape } from '../kernels/spp.js';
-import { type GapShape, globalAvgPoolBackward, globalAvgPoolForward } from './global-avg-pool.js';
+import { type GapShape, globalAvgPoolBackward, globalAvgPoolForward } from '../kernels/global-avg-pool.js';
 import { type ModelLayout, type ParamEntry, ensureBuffer, layoutFor, makeViews } from './params.js';
 import { type ExpandedModel, type Layer, type ModelSpec, dimsSize, expandSpec, formatDims } from './spec.js';
 
