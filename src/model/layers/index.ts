@@ -2,11 +2,13 @@
  * The layer table: every layer kind and its implementation (layer.ts describes the interface).
  *
  * `Layer` is the union of the layer records, `LAYERS` maps each kind to its implementation. LAYERS is typed
- * as a mapped type over the kinds, so a kind in the union without an implementation, or an implementation
- * whose record has another kind, does not compile. `LayerSpec`, the entries a model spec may write, is
- * derived from the same table: each implementation with a `spec` part adds its entry type.
+ * as a mapped type over the kinds, so a kind in the union without an implementation, an implementation whose
+ * record has another kind, or one more implementation than kinds does not compile; and no cast is needed
+ * where a kind meets its record (implOf below). `LayerSpec`, the entries a model spec may write, is derived
+ * from the same table: each implementation with a `spec` part adds its entry type.
  *
- * Adding a layer kind touches two places: its file in this folder, and the two lines marked below.
+ * Adding a layer kind touches two places: its file in this folder, and this file (its import, its record in
+ * the Layer union, its object in `impls`). docs/architecture.md, "How to add a layer kind".
  */
 import { type ActLayer, act } from './act.js';
 import { type AlphaDropoutLayer, alphaDropout } from './alpha-dropout.js';
@@ -21,7 +23,7 @@ import { type PoolLayer, pool } from './pool.js';
 import { type PreluLayer, prelu } from './prelu.js';
 import { type SppLayer, spp } from './spp.js';
 
-/** A simple layer: one kernel (or a renaming) with known input and output dims. (1 of 2) */
+/** A simple layer: one kernel (or a renaming) with known input and output dims. A new kind's record goes here… */
 export type Layer =
   | ConvLayer
   | DenseLayer
@@ -40,8 +42,10 @@ export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;
 /** What a spec entry's expansion passes to Expansion.add: a layer record without its place. */
 export type LayerInit = { [K in LayerKind]: LayerFields<LayerOf<K>> }[LayerKind];
 
-/** In the order of this table: spec entry types in messages, and `elunet models`. (2 of 2) */
-const impls = { conv, dense, bn: batchNorm, act, prelu, pool, spp, gap, flatten, dropout, 'alpha-dropout': alphaDropout };
+/** …and its implementation here. This order is that of the spec entry types in messages. */
+const impls = {
+  conv, dense, bn: batchNorm, act, prelu, pool, spp, gap, flatten, dropout, 'alpha-dropout': alphaDropout,
+} satisfies Record<LayerKind, unknown>; // exactly the kinds of the union, no more
 
 type SpecOf<I> = I extends LayerImpl<infer _L, infer S> ? S : never;
 type ImplOf<K extends LayerKind> = LayerImpl<LayerOf<K>, SpecOf<(typeof impls)[K]>>;
