@@ -22,8 +22,7 @@
 import { ShapeError } from '../errors.js';
 import { type ActivationName, parseActivation } from '../kernels/activation.js';
 import { type Layer, type LayerInit, type LayerSpec, SPEC_PARTS, implOf } from './layers/index.js';
-import { type Dims, dimsSize, isPosInt } from './layers/layer.js';
-import type { Act, Expansion } from './layers/layer.js';
+import { type Dims, type Expansion, dimsSize, isPosInt } from './layers/layer.js';
 import { LOSSES, type LossName } from './loss.js';
 
 export type { Layer, LayerKind, LayerSpec } from './layers/index.js';
@@ -131,7 +130,7 @@ export function expandSpec(spec: ModelSpec): ExpandedModel {
         return `${base}${k}`;
       },
       add,
-      addNormAct(base: string, act: Act | undefined, batchNorm: boolean | undefined) {
+      addNormAct(base, act, batchNorm) {
         if (batchNorm) add({ kind: 'bn', name: `${base}.bn` });
         const a = act === undefined ? modelAct : act === 'none' ? 'linear' : parseActivation(act);
         if (a === 'prelu') add({ kind: 'prelu', name: `${base}.act` });
@@ -147,6 +146,9 @@ export function expandSpec(spec: ModelSpec): ExpandedModel {
   }
   if (!INIT_NAMES.includes(spec.init)) {
     throw new ShapeError(`${model}: unknown init ${JSON.stringify(spec.init)}; expected he-normal, he-uniform, lecun-normal or glorot-uniform`);
+  }
+  if (layers.length === 0) {
+    throw new ShapeError(`${model}: the layers expand to nothing (a dropout of rate 0 adds no layer); add at least one dense or conv layer`);
   }
   const last = layers[layers.length - 1];
   if (spec.loss === 'softmax-ce' && (last.out.h !== 1 || last.out.w !== 1)) {

@@ -96,9 +96,8 @@ export const conv: LayerImpl<ConvLayer, ConvSpec> = {
       workspace: k.conv2dWorkspaceSize(shape(maxBatch)),
       plan(n, ws) {
         const s = shape(n);
-        if (s.oh !== l.out.h || s.ow !== l.out.w || k.conv2dWorkspaceSize(s) > ws.length) {
-          throw new Error(`${l.name}: conv2dShape gives ${s.oh}×${s.ow} (the expansion ${l.out.h}×${l.out.w}) or needs more workspace`);
-        }
+        if (s.oh !== l.out.h || s.ow !== l.out.w) throw new Error(`${l.name}: conv2dShape gives ${s.oh}×${s.ow}, the expansion ${l.out.h}×${l.out.w}`);
+        if (k.conv2dWorkspaceSize(s) > ws.length) throw new Error(`${l.name}: the '${k.name}' kernels need more workspace for n = ${n} than for maxBatch`);
         return {
           forward: (x, y) => k.conv2dForward(y, x, w, b, s, ws),
           backward(dx, dy, x) {
