@@ -42,7 +42,7 @@ export const spp: LayerImpl<SppLayer, SppSpec> = {
 
   spec: {
     types: ['spp'],
-    describe: (e) => `spp [${e.levels.join(', ')}]`,
+    describe: (e) => `spp [${Array.isArray(e.levels) ? e.levels.join(', ') : e.levels}]`,
     expand(e, b) {
       if (!Array.isArray(e.levels) || e.levels.length === 0 || !e.levels.every(isPosInt)) {
         throw new ShapeError(`${b.where}: levels must be a non-empty list of positive integers, got ${JSON.stringify(e.levels)}; e.g. [1, 2, 4]`);
