@@ -18,6 +18,7 @@ import { UnitActivationStats } from './metrics.js';
 import { Progress, formatDuration } from './progress.js';
 import type { AugmentOptions, SampleSource } from './batch.js';
 import { saveCheckpoint, loadCheckpoint, optimizerSnapshot, checkpointExists, type Checkpoint } from './checkpoint.js';
+import { LiveLog } from '../live/writer.js';
 
 export interface EpochMetrics {
   epoch: number;
@@ -69,6 +70,8 @@ export interface LoopOptions {
   quiet?: boolean;
   log?: (line: string) => void;
   onEpoch?: (m: EpochMetrics) => void;
+  /** write live.jsonl for `elunet serve` (src/live/writer.ts); default true */
+  live?: boolean;
 }
 
 export interface RunResult {
@@ -146,6 +149,7 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
   const executor = o.makeExecutor ? await o.makeExecutor(net) : new LocalExecutor(net, o.train, {
     microBatch: o.microBatch, seed: o.seed, augment: o.augment,
   });
+  const live = o.live === false ? null : new LiveLog({ runDir: o.runDir, net, train: o.train, test: o.test, probeIds: statsIds, testIds, batch: o.batch, stepsPerEpoch, totalSteps, startStep: step, log });
   const t0 = Date.now();
   const elapsed = () => elapsedBefore + (Date.now() - t0) / 1000;
 
@@ -184,6 +188,7 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
         epochAcc.loss += r.loss;
         epochAcc.top1 += r.top1;
         epochAcc.steps++;
+        live?.step(step, r.loss, r.top1 / o.batch, lr);
         progress.update((step - epoch * stepsPerEpoch) * o.batch, `loss ${(epochAcc.loss / epochAcc.steps).toFixed(4)}`);
         if (o.checkpointEvery > 0 && step % o.checkpointEvery === 0 && step < epochEnd) save();
       }
@@ -214,6 +219,7 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
       history.push(m);
       epochAcc = { loss: 0, top1: 0, steps: 0 };
       appendFileSync(metricsPath, JSON.stringify(m) + '\n');
+      live?.epoch(step);
       save();
       o.onEpoch?.(m);
       if (!o.quiet) {
@@ -227,6 +233,7 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
       epochStartStep = step;
     }
   } finally {
+    live?.close();
     await executor.close();
   }
   return { net, history, seconds: elapsed() };
