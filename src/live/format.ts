@@ -9,10 +9,11 @@
  *                  after a resume (then `startStep` > 0: records of later steps were cut off before it)
  *   steps          loss, batch accuracy and learning rate of consecutive steps `from`, `from`+1, …
  *   probe          per-layer mean activation, median unit activation and per-layer histograms on a fixed
- *                  probe set of training samples, after step `step`
- *   filters        the first layer's weights as 8-bit images (base64), at each epoch end
+ *                  probe set of training samples, after step `step` (at epoch ends and within epochs, as
+ *                  the writer's time budget allows)
+ *   filters        the first layer's weights as 8-bit images (base64), at epoch ends with the probe
  *   misclassified  the misclassified test images found most recently (base64), with true and predicted
- *                  classes and when each was found, at each epoch end
+ *                  classes and when each was found, at epoch ends with the probe
  *   end            the run stopped: `complete` says whether it reached its last step
  *
  * Steps are counted from 1: step k is the k-th optimizer update, and `epoch = step / stepsPerEpoch` is the

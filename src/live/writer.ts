@@ -3,20 +3,21 @@
  * that `elunet serve` can draw it live. The training loop calls it in three places: after every step, after
  * every epoch, and when it stops.
  *
- * What it costs, and how it stays cheap. The writer times itself, and what it may skip it does only while its
- * total time stays under 0.5 % of the training time so far (SHARE):
+ * What it costs, and how it stays cheap. The writer times itself and keeps its time under 1 % of the
+ * training time so far (SHARE), beyond which it only writes the step arrays:
  *   - a step copies three numbers into arrays; the arrays are written as one `steps` record at most once a
  *     second (and at epoch ends), so there is one small write per second, not one per step;
  *   - a probe (an eval-mode forward of `probeSamples` fixed training samples, default 64, src/live/probe.ts)
- *     runs at every epoch end, and inside an epoch at most every `probeInterval` ms (default 2 s) when the
- *     budget has room for one more (as long as the last one took);
- *   - at each epoch end, the first layer's filters and the 16 misclassified test images found most recently,
- *     as bytes in base64. Each epoch looks for more from where the last search stopped: 32 test images at
- *     least, then more while the budget lasts (a network that gets 98 % right needs some 800 looks for 16
- *     mistakes, so these accumulate over epochs rather than cost 3 % of one).
- * Beyond the budget there is only what every epoch end must do: the probe, 64 samples forward (about what
- * 21 samples of training cost: a forward is about a third of forward + backward), the 32 test samples, and
- * writing some 30 KB. The `end` record says how many seconds the writer took in all (`writerSeconds`);
+ *     runs inside an epoch at most every `probeInterval` ms (default 2 s), when the budget has room for one
+ *     as long as the last and, after it, for the epoch end's work;
+ *   - at an epoch end: a probe, the first layer's filters and the 16 misclassified test images found most
+ *     recently, as bytes in base64 — at the first and the last epoch always, at the others when the budget
+ *     has room for them (as long as they took last time). Each epoch end looks for more mistakes from where
+ *     the last search stopped: 32 test images at least, then more while the budget lasts (a network that
+ *     gets 98 % right needs some 800 looks for 16 mistakes, so they accumulate over epochs).
+ * The first and last epoch ends may go beyond the budget, by their work: a 64-sample forward (about what 21
+ * samples of training cost, a forward being about a third of forward + backward), 32 test samples, and some
+ * 20–60 KB to write. The `end` record says how many seconds the writer took in all (`writerSeconds`);
  * bench/live-log-cost.ts measures the training with and without it.
  *
  * Atomicity: every record is one write() of the whole line with its newline on a file opened for appending,
@@ -72,8 +73,8 @@ export interface LiveLogOptions {
 
 /** Misclassified test images shown: the most recently found. */
 const KEEP_WRONG = 16;
-/** The writer's optional work (probes inside epochs, searching more test images) stops at this share of the time. */
-const SHARE = 0.005;
+/** The writer's share of the training time, beyond which it only writes the step arrays. */
+const SHARE = 0.01;
 
 /** Significant digits kept for losses, accuracies and activations: float32 noise is below the 7th. */
 const DIGITS = 6;
@@ -96,6 +97,8 @@ export class LiveLog {
   private lastProbeMs = 0;
   private lastStep = 0;
   private searchFrom = 0;
+  /** what the last epoch end's probe, filters and search took, ms (−1: none yet) */
+  private epochWorkMs = -1;
   private wrong: { id: number; label: number; pred: number; step: number; bytes: Uint8Array }[] = [];
   private selfMs = 0;
   /** start of the timed block in progress (0: none), so that spare() counts it */
@@ -132,15 +135,19 @@ export class LiveLog {
     this.buffered++;
     this.lastStep = step;
     if (t - this.lastFlush >= this.o.flushInterval) this.flush();
-    if (t - this.lastProbeEnd >= this.o.probeInterval && this.spare(t) > this.lastProbeMs) this.probe(step);
+    // a probe inside an epoch leaves the budget for the epoch end's work
+    if (t - this.lastProbeEnd >= this.o.probeInterval && this.spare(t) > this.lastProbeMs + Math.max(0, this.epochWorkMs)) this.probe(step);
     this.selfMs += performance.now() - t;
   }
 
   /** After the epoch that ended with step `step`: a probe, the first layer's filters, misclassified images. */
   epoch(step: number): void {
     if (this.fd < 0) return;
+    this.timed(() => this.flush());
+    const must = this.epochWorkMs < 0 || step >= this.o.totalSteps;
+    if (!must && this.spare(performance.now()) < this.epochWorkMs) return;
+    const t = performance.now();
     this.timed(() => {
-      this.flush();
       this.probe(step);
       const f = firstLayerFilters(this.o.net);
       if (f) {
@@ -168,6 +175,7 @@ export class LiveLog {
         });
       }
     });
+    this.epochWorkMs = performance.now() - t;
   }
 
   /** The newest mistakes first: this epoch's finds, then the earlier ones not found again, KEEP_WRONG in all. */
