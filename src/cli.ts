@@ -15,6 +15,7 @@ import { gradcheckCommand } from './commands/gradcheck.js';
 import { plotCommand } from './commands/plot.js';
 import { compareCommand } from './commands/compare.js';
 import { experimentCommand } from './commands/experiment.js';
+import { serveCommand } from './commands/serve.js';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -162,6 +163,18 @@ export function buildProgram(): Command {
     .option('--resume', 'reuse finished runs in the report folder (default: on)', true)
     .option('--no-resume', 'start every run afresh')
     .action(experimentCommand);
+
+  program
+    .command('serve')
+    .description('a live page of training runs (curves, activations, filters, mistakes) and an in-browser playground')
+    .argument('[folders...]', 'run folders, or folders with runs below them (default: runs)')
+    .option('--host <address>', 'address to listen on (anything but loopback exposes the runs to the network)', '127.0.0.1')
+    .option('-p, --port <n>', 'port (0: any free port)', (v: string) => {
+      const n = intArg('--port', 0)(v);
+      if (n > 65535) throw new InvalidArgumentError(`--port must be an integer ≤ 65535, got '${v}'`);
+      return n;
+    }, 8765)
+    .action(serveCommand);
 
   return program;
 }

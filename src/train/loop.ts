@@ -22,6 +22,7 @@ import type { AugmentOptions } from '../data/augment.js';
 import type { SampleSource } from './batch.js';
 import { evaluate, evalOutcome } from './evaluate.js';
 import { saveCheckpoint, loadCheckpoint, optimizerSnapshot, checkpointExists, type Checkpoint } from '../io/checkpoint.js';
+import { LiveLog } from '../live/writer.js';
 
 export interface EpochMetrics {
   epoch: number;
@@ -73,6 +74,8 @@ export interface LoopOptions {
   quiet?: boolean;
   log?: (line: string) => void;
   onEpoch?: (m: EpochMetrics) => void;
+  /** write live.jsonl for `elunet serve` (src/live/writer.ts); default true */
+  live?: boolean;
 }
 
 export interface RunResult {
@@ -149,6 +152,7 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
   const executor = o.makeExecutor ? await o.makeExecutor(net) : new LocalExecutor(net, o.train, {
     microBatch: o.microBatch, seed: o.seed, augment: o.augment,
   });
+  const live = o.live === false ? null : new LiveLog({ runDir: o.runDir, net, train: o.train, test: o.test, probeIds: statsIds, testIds, batch: o.batch, stepsPerEpoch, totalSteps, startStep: step, log });
   const t0 = Date.now();
   const elapsed = () => elapsedBefore + (Date.now() - t0) / 1000;
 
@@ -187,6 +191,7 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
         epochAcc.loss += r.loss;
         epochAcc.top1 += r.top1;
         epochAcc.steps++;
+        live?.step(step, r.loss, r.top1 / o.batch, lr);
         progress.update((step - epoch * stepsPerEpoch) * o.batch, `loss ${(epochAcc.loss / epochAcc.steps).toFixed(4)}`);
         if (o.checkpointEvery > 0 && step % o.checkpointEvery === 0 && step < epochEnd) save();
       }
@@ -217,6 +222,7 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
       history.push(m);
       epochAcc = { loss: 0, top1: 0, steps: 0 };
       appendFileSync(metricsPath, JSON.stringify(m) + '\n');
+      live?.epoch(step);
       save();
       o.onEpoch?.(m);
       if (!o.quiet) {
@@ -230,6 +236,7 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
       epochStartStep = step;
     }
   } finally {
+    live?.close();
     await executor.close();
   }
   return { net, history, seconds: elapsed() };
