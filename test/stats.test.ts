@@ -238,7 +238,7 @@ test('pairedTest: reproduced, contradicted, inconclusive and not comparable, eac
   const four = pairedTest('ELU vs ReLU', 'error', [0.1, 0.1, 0.1, 0.1], relu, 'a<b');
   assert.equal(four.outcome, 'inconclusive');
   assert.equal(four.n, 4);
-  assert.match(four.why, /below 5 pairs.*1\/2\^4 = 0\.0625/);
+  assert.match(four.why, /fewer than 5: at best inconclusive.*1\/2\^4 = 0\.0625/);
   // the direction matters: 'a>b' turns the first case around
   assert.equal(pairedTest('x', 'q', [0.2, 0.25, 0.22, 0.3, 0.21], relu, 'a>b').outcome, 'contradicted');
   // no seed in common: not comparable

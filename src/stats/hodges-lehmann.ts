@@ -1,7 +1,8 @@
 /**
  * The effect size that goes with the signed-rank test: the Hodges–Lehmann estimate of the shift and its
- * exact, distribution-free confidence interval from the Walsh averages (Hollander & Wolfe, Nonparametric
- * Statistical Methods, §3.2–3.3; R's wilcox.test(conf.int = TRUE) computes the same interval).
+ * exact, distribution-free confidence interval from the Walsh averages (Hodges & Lehmann 1963; Hollander &
+ * Wolfe, Nonparametric Statistical Methods; the interval R's wilcox.test(conf.int = TRUE) reports in the
+ * exact case).
  *
  *   Walsh averages   W_ij = (d_i + d_j) / 2   for all i ≤ j          (M = n(n+1)/2 of them, sorted W₍₁₎ ≤ … ≤ W₍M₎)
  *   estimate         HL = median of the Walsh averages

@@ -125,8 +125,8 @@ export function pairedTest(
     outcome = 'inconclusive';
     why = t.nUsed === 0
       ? `all ${n} paired differences are 0`
-      : `only ${t.nUsed} non-zero paired difference(s): below ${minPairs} pairs no one-sided p can fall below ${alpha} ` +
-        `(the smallest possible is 1/2^${t.nUsed} = ${fmtP(0.5 ** t.nUsed)}), so at best inconclusive`;
+      : `only ${t.nUsed} pair(s) with a difference, fewer than ${minPairs}: at best inconclusive ` +
+        `(the smallest possible one-sided p is 1/2^${t.nUsed} = ${fmtP(0.5 ** t.nUsed)})`;
   } else if (pPaper < alpha) {
     outcome = 'reproduced';
     why = `${want} as the paper says, one-sided p = ${fmtP(pPaper)} < ${alpha}`;
