@@ -14,7 +14,7 @@ import { experiments } from '../src/experiments/index.js';
 import { experimentOptions } from '../src/experiments/common.js';
 import {
   batchNormHelpsClaim, batchNormNotEluClaim, claimsTable, coefficientOfVariation, eluBeatsReluBnClaim, fastestLossClaim, higherLrBetterClaim,
-  lossFallsCheck, lowestAtEveryLrClaim, medianNearZeroClaim, medianVariationClaim, overheadClaim, rankingClaim, table1Claim, verdictNote,
+  lossFallsCheck, lowestAtEveryLrClaim, medianNearZeroClaim, stalledRates, medianVariationClaim, overheadClaim, rankingClaim, table1Claim, verdictNote,
   PAPER_OVERHEAD, type ClaimResult,
 } from '../src/experiments/claims.js';
 import { standInGate } from '../src/experiments/cifar-compare.js';
@@ -99,6 +99,27 @@ test('lowestAtEveryLrClaim and higherLrBetterClaim on synthetic per-run errors',
   assert.equal(higherLrBetterClaim(dead).verdict, 'contradicted');
   assert.equal(higherLrBetterClaim({ '1e-2': t['1e-2'] }).verdict, 'not comparable');
   assert.equal(higherLrBetterClaim({ ...t, '1e-3': { ...t['1e-3'], elu: mixed5(50) } }).verdict, 'inconclusive');
+});
+
+test('stalledRates: a learning rate at which no network learnt makes its ELU comparisons not comparable', () => {
+  const flat = (v: number) => runs5(v).map((x) => [x, x * 0.99]); // 1 % fall
+  const learning = (v: number) => runs5(v).map((x) => [x, x * 0.6]);
+  const curves = { '1e-2': { elu: learning(300), relu: learning(320) }, '1e-5': { elu: flat(715), relu: flat(548) } };
+  const stalled = stalledRates(curves);
+  assert.deepEqual(Object.keys(stalled), ['1e-5']);
+  assert.match(stalled['1e-5'], /no network learnt.*ELU 1\.0 %, ReLU 1\.0 %/);
+  // one activation learning is enough for the rate to count
+  assert.deepEqual(Object.keys(stalledRates({ '1e-4': { elu: learning(700), relu: flat(548) } })), []);
+  // ELU starts (and stays) higher at 1e-5: without the gate that reads as a contradiction, with it as not comparable
+  const t = {
+    '1e-2': { elu: runs5(180), relu: runs5(190), lrelu: runs5(189) },
+    '1e-5': { elu: runs5(715), relu: runs5(548), lrelu: runs5(548) },
+  };
+  assert.equal(lowestAtEveryLrClaim(t, 'training').verdict, 'contradicted');
+  const gated = lowestAtEveryLrClaim(t, 'training', undefined, undefined, stalled);
+  assert.equal(gated.verdict, 'not comparable');
+  assert.match(gated.tests.find((x) => x.label === 'lr 1e-5: ELU vs ReLU')!.why, /no network learnt.*the test alone: contradicted/);
+  assert.equal(gated.tests.find((x) => x.label === 'lr 1e-2: ELU vs ReLU')!.outcome, 'reproduced');
 });
 
 test('rankingClaim: ELU lowest, and the ranking judged pair by pair', () => {

@@ -159,18 +159,28 @@ export function fastestLossClaim(perRun: PerRun, others = ['relu', 'lrelu'], ext
  * Fig. 3: ELU has the lowest reconstruction error at every learning rate. `final[lr][act]` = per-run final
  * error. Decided: at every learning rate, ELU < each of `others` (the paper's ReLU and LReLU), paired by seed;
  * the comparisons with `extra` activations (SReLU, whose presence in the paper's figure is not known) are
- * reported beside it.
+ * reported beside it. `stalled[lr]`, when given, says why the networks did not learn at that rate within the
+ * run (see stalledRates): its comparisons are then about the initial weights, not about learning, and count as
+ * not comparable (they are still computed and shown).
  */
-export function lowestAtEveryLrClaim(final: Record<string, PerRun>, which: 'training' | 'test', others = ['relu', 'lrelu'], extra = ['srelu']): ClaimResult {
+export function lowestAtEveryLrClaim(
+  final: Record<string, PerRun>,
+  which: 'training' | 'test',
+  others = ['relu', 'lrelu'],
+  extra = ['srelu'],
+  stalled: Record<string, string> = {},
+): ClaimResult {
   const id = `fig3-elu-lowest-${which}`;
   const paper = `ELU has the lowest ${which} reconstruction error at every learning rate (paper §4.1.2, Fig. 3)`;
   const lrs = Object.keys(final);
   const tests: PairedTest[] = [];
   const extras: PairedTest[] = [];
+  const gate = (t: PairedTest, lr: string): PairedTest =>
+    stalled[lr] ? { ...t, outcome: 'not comparable', why: `${stalled[lr]} (the test alone: ${t.outcome})` } : t;
   for (const lr of lrs) {
     const row = final[lr];
-    for (const b of others) tests.push(pairedTest(`lr ${lr}: ELU vs ${nice(b)}`, `final ${which} error`, row.elu ?? [], row[b] ?? [], 'a<b'));
-    for (const b of extra) if (row[b]?.length) extras.push(pairedTest(`lr ${lr}: ELU vs ${nice(b)}`, `final ${which} error`, row.elu ?? [], row[b] ?? [], 'a<b'));
+    for (const b of others) tests.push(gate(pairedTest(`lr ${lr}: ELU vs ${nice(b)}`, `final ${which} error`, row.elu ?? [], row[b] ?? [], 'a<b'), lr));
+    for (const b of extra) if (row[b]?.length) extras.push(gate(pairedTest(`lr ${lr}: ELU vs ${nice(b)}`, `final ${which} error`, row.elu ?? [], row[b] ?? [], 'a<b'), lr));
   }
   const verdict = combine(tests.map((t) => t.outcome));
   return {
@@ -182,6 +192,32 @@ export function lowestAtEveryLrClaim(final: Record<string, PerRun>, which: 'trai
     tests,
     extra: extras.length ? extras : undefined,
   };
+}
+
+/**
+ * The learning rates at which no network learnt within the run: for every activation, the median over runs
+ * of the error's relative fall from the first epoch to the last is below `minFall` (5 %). At such a rate the
+ * final errors still mostly reflect the initial weights (an ELU and a ReLU network start from different
+ * reconstructions), so comparing them says nothing about learning. `curves[lr][act]` = per-run error curves.
+ */
+export function stalledRates(curves: Record<string, Record<string, readonly (readonly number[])[]>>, minFall = 0.05): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [lr, row] of Object.entries(curves)) {
+    const falls: string[] = [];
+    let learnt = false;
+    for (const [act, runs] of Object.entries(row)) {
+      const f = runs.filter((c) => c.length >= 2 && c.every(Number.isFinite)).map((c) => (c[0] - c[c.length - 1]) / c[0]).sort((a, b) => a - b);
+      if (!f.length) {
+        learnt = true; // diverged or too short: not "stalled"; the claim's own rules handle it
+        continue;
+      }
+      const m = f.length % 2 ? f[(f.length - 1) >> 1] : (f[f.length / 2 - 1] + f[f.length / 2]) / 2;
+      falls.push(`${nice(act)} ${(100 * m).toFixed(1)} %`);
+      if (m >= minFall) learnt = true;
+    }
+    if (!learnt && falls.length) out[lr] = `at lr ${lr} no network learnt within the run (median fall of the error from the first epoch to the last: ${falls.join(', ')}; below ${100 * minFall} % for all)`;
+  }
+  return out;
 }
 
 /**
