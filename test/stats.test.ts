@@ -123,7 +123,7 @@ test('SciPy documentation example (Darwin): statistic 24, p = 0.041259765625; gr
   // with the continuity correction (our default for the approximation) the p-value is a little larger
   const cc = signedRankTest(d, { method: 'normal' });
   assert.ok(cc.pTwoSided > approx.pTwoSided);
-  // z by hand: (96 − 60 − ½)/√(15·16·31/24) = 35.5/√310
+  // z by hand: (96 − 60 − ½)/√(15·16·31/24) = 35.5/√310; the same double operations, so equal to rounding (1e-15)
   assert.ok(Math.abs(cc.pTwoSided - 2 * normalCdf(-35.5 / Math.sqrt(310))) < 1e-15);
 });
 
@@ -139,6 +139,7 @@ test("R's wilcox.test example (Hollander & Wolfe depression data): V = 40, one-s
   // −0.147, −0.1135, −0.08, −0.0685, −0.035) and the 6th largest is 0.786 (after 1.022, 0.987, 0.952, 0.821,
   // 0.806); coverage 1 − 2·10/512.
   const ci = shiftInterval(d, 0.95);
+  // the differences are decimal data minus decimal data: 1e-12 absorbs their binary rounding (~1e-16)
   assert.ok(Math.abs(ci.lower - 0.01) < 1e-12 && Math.abs(ci.upper - 0.786) < 1e-12, `[${ci.lower}, ${ci.upper}]`);
   assert.equal(ci.level, 1 - 20 / 512);
   assert.ok(Math.abs(ci.estimate - 0.46) < 1e-12, `HL ${ci.estimate}`); // 23rd of the 45 Walsh averages: (0.49 + 0.43)/2
@@ -158,7 +159,7 @@ test('zeros are dropped (zero_method "wilcox"); ties get midranks and the exact 
   assert.equal(t.pGreater, 4 / 32);
   // normal approximation with the tie correction: Var = 5·6·11/24 − (3³ − 3)/48 = 13.75 − 0.5 = 13.25
   const z = signedRankTest([1, 1, -1, 2, 3], { method: 'normal', continuity: false }).z!;
-  assert.ok(Math.abs(z - (13 - 7.5) / Math.sqrt(13.25)) < 1e-15);
+  assert.ok(Math.abs(z - (13 - 7.5) / Math.sqrt(13.25)) < 1e-15); // same operations in the same order: equal to rounding
   // all zero: nothing to test
   assert.equal(signedRankTest([0, 0, 0]).pTwoSided, 1);
   assert.throws(() => signedRankTest([1, NaN]), /NaN/);
@@ -287,6 +288,7 @@ test('interleavedRounds runs ABBA then BAAB, and a linear drift in machine speed
   const cost = (base: number) => base * (1 + 0.01 * clock++);
   const r = interleavedRounds(3, () => (calls.push('A'), cost(1.05)), () => (calls.push('B'), cost(1)));
   assert.equal(calls.join(''), 'ABBABAABABBA');
+  // exact cancellation in real arithmetic; 1e-12 allows for the rounding of a few products
   for (let i = 0; i < 3; i++) assert.ok(Math.abs(r.a[i] / r.b[i] - 1.05) < 1e-12, `round ${i}: ratio ${r.a[i] / r.b[i]}`);
 });
 
