@@ -175,13 +175,6 @@ export function fmt(x: number, digits = 3): string {
   return x.toPrecision(digits);
 }
 
-/** Left-aligned text table with a header rule. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
 /**
  * n random images of shape (c, h, w) in [0, 1) with labels (i·7 + 3) mod classes, for the training benches
  * (a step's speed does not depend on the pixel values); on SharedArrayBuffers when `shared`.

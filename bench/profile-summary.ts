@@ -13,7 +13,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fmt, numberArg, parseArgs, table } from './common.js';
+import { fmt, numberArg, parseArgs } from './common.js';
+import { textTable } from '../src/table.js';
 
 interface CallFrame {
   functionName: string;
@@ -70,7 +71,7 @@ function main(): void {
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   process.stdout.write(`${file}: ${fmt(total / 1e6)} s sampled\n\n`);
   process.stdout.write(
-    table(
+    textTable(
       ['function', 'where', 'self ms', 'self %'],
       rows.map(([k, us]) => {
         const [name, where] = k.split('\t');
@@ -82,7 +83,7 @@ function main(): void {
     const crow = [...byCaller.entries()].sort((a, b) => b[1] - a[1]);
     process.stdout.write(`\nself time of ${callersOf} (${fmt(calleeTotal / 1000)} ms) by caller\n\n`);
     process.stdout.write(
-      table(
+      textTable(
         ['caller', 'where', 'ms', `% of ${callersOf}`],
         crow.map(([k, us]) => {
           const [name, where] = k.split('\t');

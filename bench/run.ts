@@ -37,20 +37,8 @@ import { fileURLToPath } from 'node:url';
 import { Network } from '../src/model/network.js';
 import { models } from '../src/model/zoo.js';
 import { Sgd } from '../src/optim/sgd.js';
-import {
-  describeMachine,
-  fillUniform,
-  fmt,
-  machineInfo,
-  makeLog,
-  measure,
-  note,
-  numberArg,
-  parseArgs,
-  table,
-  type MachineInfo,
-  type Measurement,
-} from './common.js';
+import { describeMachine, fillUniform, fmt, machineInfo, makeLog, measure, note, numberArg, parseArgs, type MachineInfo, type Measurement } from './common.js';
+import { textTable } from '../src/table.js';
 import {
   loadTf,
   tfConv,
@@ -423,14 +411,14 @@ async function main(): Promise<void> {
     if (rows.length === 0) continue;
     log(`\n${group} (${rows[0].unit}; mean time per repetition)`);
     log(
-      table(
+      textTable(
         ['workload', 'elunet', 'tfjs-cpu', 'ratio'],
         rows.map((r) => [r.name, describeSide(r.elunet), describeSide(r.tfjs), r.ratio === null ? '—' : `${fmt(r.ratio)}×`]),
       ),
     );
   }
   log('\ntargets (issue 6)');
-  log(table(['target', 'status', 'measured'], targets.map((t) => [t.description, t.met === null ? 'n/a' : t.met ? 'met' : 'NOT met', t.detail])));
+  log(textTable(['target', 'status', 'measured'], targets.map((t) => [t.description, t.met === null ? 'n/a' : t.met ? 'met' : 'NOT met', t.detail])));
   log(`\nload average at the end: ${machineEnd.loadAverage.join(' ')}`);
 }
 

@@ -33,7 +33,9 @@ import { models } from '../src/model/zoo.js';
 import { Sgd } from '../src/optim/sgd.js';
 import { PoolExecutor } from '../src/parallel/pool-executor.js';
 import { LocalExecutor, type Executor } from '../src/train/executor.js';
-import { describeMachine, fmt, machineInfo, makeLog, note, numberArg, parseArgs, randomSource, table } from './common.js';
+import { describeMachine, fmt, machineInfo, makeLog, note, numberArg, parseArgs, randomSource } from './common.js';
+import { textTable } from '../src/table.js';
+import { median } from '../src/stats/summary.js';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -161,12 +163,6 @@ async function measureWindow(s: Setup, timeMs: number, minSteps: number): Promis
     steps++;
   }
   return { steps, seconds: (performance.now() - t0) / 1000 };
-}
-
-function median(xs: number[]): number {
-  const a = [...xs].sort((p, q) => p - q);
-  const h = a.length >> 1;
-  return a.length % 2 ? a[h] : (a[h - 1] + a[h]) / 2;
 }
 
 /**
@@ -309,7 +305,7 @@ async function main(): Promise<void> {
       `≥ ${minSteps} steps and ≥ ${timeMs} ms per worker count, after ${warmup} warm-up steps; medians over rounds\n`,
   );
   log(
-    table(
+    textTable(
       ['model', 'params', 'workers', 'executor', 'samples/s', 'ms/step', 'speedup', 'range over rounds', 'machine ceiling', 'efficiency'],
       rows.map((r) => [
         r.width === 1 ? r.model : `${r.model} ×${r.width}`,
@@ -332,7 +328,7 @@ async function main(): Promise<void> {
   );
   if (targets.length > 0) {
     log('\ntargets (issue 4)');
-    log(table(['target', 'status', 'measured'], targets.map((t) => [t.description, t.met === null ? 'n/a' : t.met ? 'met' : 'NOT met', t.detail])));
+    log(textTable(['target', 'status', 'measured'], targets.map((t) => [t.description, t.met === null ? 'n/a' : t.met ? 'met' : 'NOT met', t.detail])));
   }
   log(`\nload average at the end: ${end.loadAverage.join(' ')}`);
 }

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fmt } from './common.js';
+import { markdownTable } from '../src/table.js';
 
 interface SideJson {
   meanMs: number;
@@ -47,10 +48,6 @@ interface ScalingJson {
   targets: { description: string; met: boolean | null; detail: string }[];
 }
 
-function row(cells: string[]): string {
-  return `| ${cells.join(' | ')} |`;
-}
-
 function side(s: SideJson | null): string {
   if (!s) return '—';
   const how = s.method === 'single' ? '1 rep' : `±${fmt(s.rmePct, 2)}%, ${s.samples} rep${s.samples === 1 ? '' : 's'}`;
@@ -59,6 +56,10 @@ function side(s: SideJson | null): string {
 
 function status(met: boolean | null): string {
   return met === null ? 'n/a' : met ? 'met' : '**not met**';
+}
+
+function targetsTable(title: string, targets: { description: string; met: boolean | null; detail: string }[]): string {
+  return markdownTable([title, 'status', 'measured'], targets.map((t) => [t.description, status(t.met), t.detail]), { align: ['left', 'left', 'left'] });
 }
 
 function runTables(j: RunJson): string {
@@ -71,14 +72,15 @@ function runTables(j: RunJson): string {
   for (const group of ['matmul', 'conv2d', 'elu', 'train']) {
     const rs = j.results.filter((r) => r.group === group);
     if (rs.length === 0) continue;
-    out.push(`| ${group} (${rs[0].unit}) | elunet | tfjs-cpu | elunet / tfjs |`);
-    out.push('|---|---:|---:|---:|');
-    for (const r of rs) out.push(row([r.name, side(r.elunet), side(r.tfjs), r.ratio === null ? '—' : `${fmt(r.ratio)}×`]));
-    out.push('');
+    out.push(
+      markdownTable(
+        [`${group} (${rs[0].unit})`, 'elunet', 'tfjs-cpu', 'elunet / tfjs'],
+        rs.map((r) => [r.name, side(r.elunet), side(r.tfjs), r.ratio === null ? '—' : `${fmt(r.ratio)}×`]),
+        { align: ['left', 'right', 'right', 'right'] },
+      ),
+    );
   }
-  out.push('| target (issue 6) | status | measured |');
-  out.push('|---|---|---|');
-  for (const t of j.targets) out.push(row([t.description, status(t.met), t.detail]));
+  out.push(targetsTable('target (issue 6)', j.targets));
   return out.join('\n');
 }
 
@@ -90,11 +92,10 @@ function scalingTables(j: ScalingJson): string {
       `(samples/s and speed-ups are medians over rounds); load average ${j.machine.loadAverage.join(' ')} at the start, ` +
       `${j.loadAverageAtEnd.join(' ')} at the end.\n`,
   );
-  out.push('| model | parameters | workers | executor | samples/s | ms/step | steps timed | speedup vs 1 | range over rounds | machine ceiling | efficiency |');
-  out.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of j.results) {
-    out.push(
-      row([
+  out.push(
+    markdownTable(
+      ['model', 'parameters', 'workers', 'executor', 'samples/s', 'ms/step', 'steps timed', 'speedup vs 1', 'range over rounds', 'machine ceiling', 'efficiency'],
+      j.results.map((r) => [
         r.width === 1 ? r.model : `${r.model} (width ${r.width})`,
         String(r.params),
         String(r.workers),
@@ -107,12 +108,10 @@ function scalingTables(j: ScalingJson): string {
         `${fmt(r.ceiling)}×`,
         `${Math.round(100 * r.efficiency)} %`,
       ]),
-    );
-  }
-  out.push('');
-  out.push('| target (issue 4) | status | measured |');
-  out.push('|---|---|---|');
-  for (const t of j.targets) out.push(row([t.description, status(t.met), t.detail]));
+      { align: ['left', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'] },
+    ),
+  );
+  out.push(targetsTable('target (issue 4)', j.targets));
   return out.join('\n');
 }
 

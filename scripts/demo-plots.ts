@@ -1,8 +1,7 @@
 /**
  * Draws example charts and image grids from synthetic data, to look at after changing src/report/.
  *
- *   npx tsc --module nodenext --moduleResolution nodenext --target es2022 --strict --skipLibCheck \
- *       --types node --rootDir . --outDir dist scripts/demo-plots.ts
+ *   npm run build
  *   node dist/scripts/demo-plots.js [outDir]          # default outDir: demo-plots/
  *
  * Writes: curves.png (4 activations × mean ± std over 5 runs, legend), logy.png (a loss on a log axis),
@@ -14,16 +13,16 @@ import { join } from 'node:path';
 import { Rng } from '../src/rng.js';
 import {
   Canvas,
-  consoleTable,
   drawText,
   formatMeanStd,
   imageGrid,
   lineChart,
   markdownTable,
-  meanStd,
   multiPanel,
   type Series,
+  textTable,
 } from '../src/report/index.js';
+import { meanStd } from '../src/stats/summary.js';
 
 const out = process.argv[2] ?? 'demo-plots';
 const rng = new Rng(7);
@@ -122,7 +121,7 @@ const rows = [
   ['epochs to 2% error', 11, 17],
   ['median activation', '0.021', '0.412'],
 ];
-console.log(consoleTable(['metric', 'ELU', 'ReLU'], rows, { title: 'ELU vs ReLU (5 runs)' }));
+console.log(textTable(['metric', 'ELU', 'ReLU'], rows, { title: 'ELU vs ReLU (5 runs)' }));
 console.log(markdownTable(['metric', 'ELU', 'ReLU'], rows));
 console.log(`wrote PNGs to ${out}/`);
 

@@ -6,7 +6,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ElunetError } from './errors.js';
-import { TRAIN_DEFAULTS, defaultWorkers, type TrainOptions } from './train/setup.js';
+import { TRAIN_DEFAULTS, defaultWorkers, type TrainOptions } from './run/setup.js';
 import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';

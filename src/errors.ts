@@ -32,10 +32,3 @@ export function checkInt(what: string, n: number, min: number): void {
     throw new ShapeError(`${what} must be an integer ≥ ${min}, got ${n}`);
   }
 }
-
-/** Throws a ShapeError unless an array has exactly the expected length. */
-export function checkLength(what: string, arr: ArrayLike<number>, expected: number): void {
-  if (arr.length !== expected) {
-    throw new ShapeError(`${what}: expected ${expected} elements, got ${arr.length}`);
-  }
-}

@@ -27,8 +27,8 @@ import {
   readSafetensors,
   writeSafetensors,
   type NamedTensor,
-} from '../src/train/safetensors.js';
-import { writeFileAtomic } from '../src/train/atomic.js';
+} from '../src/io/safetensors.js';
+import { writeFileAtomic } from '../src/io/atomic.js';
 import {
   INDEX_FILE,
   MODEL_FILE,
@@ -38,7 +38,7 @@ import {
   optimizerSnapshot,
   saveCheckpoint,
   type Checkpoint,
-} from '../src/train/checkpoint.js';
+} from '../src/io/checkpoint.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'elunet-checkpoint-test-'));
 after(() => rmSync(TMP, { recursive: true, force: true }));

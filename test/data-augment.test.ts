@@ -1,13 +1,14 @@
 /**
  * Augmentation: the crop/flip definition on a hand case, its agreement with an explicit "pad the image,
- * then crop, then flip" reference, and independence from how the batch is split across workers.
+ * then crop, then flip" reference, the keyed draw, and independence from how a batch is split across workers
+ * and where in it a sample lands (the draw is keyed by sample id).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ShapeError } from '../src/errors.js';
 import { keyedRng } from '../src/rng.js';
-import { augmentBatch, cropFlip, gatherBatch } from '../src/data/index.js';
+import { AUGMENT_KEY, augmentSample, cropFlip } from '../src/data/index.js';
+import { assembleBatch } from '../src/train/batch.js';
 
 /** The definition, literally: build the zero-padded canvas, cut the window, mirror it. */
 function reference(src: Float32Array, c: number, h: number, w: number, pad: number, dy: number, dx: number, flip: boolean): Float32Array {
@@ -58,77 +59,65 @@ test('cropFlip equals pad-then-crop-then-flip for every offset (property)', () =
   );
 });
 
-test('augmentBatch: the same rows whether built in one call or by two "workers" with batchOffset', () => {
+test('assembleBatch: the same rows whether built at once or in two parts (two "workers"); a crop follows the sample, not its row', () => {
   const c = 3;
   const h = 8;
   const w = 8;
   const d = c * h * w;
   const n = 20;
   const r = keyedRng(1);
-  const images = new Float32Array(n * d).map(() => r.uniform());
-  const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
-  const idx = [3, 17, 0, 5, 5, 12, 19, 8];
-  const opts = { pad: 4, flip: true, seed: 42, step: 7 };
-  const whole = new Float32Array(idx.length * d);
-  const wholeLabels = new Int32Array(idx.length);
-  augmentBatch(whole, wholeLabels, images, labels, idx, { c, h, w }, opts);
-  const parts = new Float32Array(idx.length * d);
-  const partLabels = new Int32Array(idx.length);
-  const a = new Float32Array(3 * d);
-  const la = new Int32Array(3);
-  augmentBatch(a, la, images, labels, idx.slice(0, 3), { c, h, w }, { ...opts, batchOffset: 0 });
-  const b = new Float32Array(5 * d);
-  const lb = new Int32Array(5);
-  augmentBatch(b, lb, images, labels, idx.slice(3), { c, h, w }, { ...opts, batchOffset: 3 });
-  parts.set(a, 0);
-  parts.set(b, 3 * d);
-  partLabels.set(la, 0);
-  partLabels.set(lb, 3);
-  assert.deepEqual(parts, whole);
-  assert.deepEqual(partLabels, wholeLabels);
-  assert.deepEqual([...wholeLabels], idx.map((i) => i % 10));
-  // rows 3 and 4 are the same sample but different batch positions: different draws (same with prob. 1/162)
-  assert.notDeepEqual(whole.subarray(3 * d, 4 * d), whole.subarray(4 * d, 5 * d));
+  const src = { images: new Float32Array(n * d).map(() => r.uniform()), labels: Int32Array.from({ length: n }, (_, i) => i % 10), n, c, h, w, classes: 10 };
+  const ids = [3, 17, 0, 5, 5, 12, 19, 8];
+  const aug = { pad: 4, flip: true };
+  const build = (order: number[], step: number, parts: [number, number][]): { x: Float32Array; labels: Int32Array } => {
+    const x = new Float32Array(order.length * d);
+    const labels = new Int32Array(order.length);
+    for (const [offset, count] of parts) {
+      const px = new Float32Array(count * d);
+      const pl = new Int32Array(count);
+      assembleBatch(px, pl, src, order, offset, count, aug, 42, step);
+      x.set(px, offset * d);
+      labels.set(pl, offset);
+    }
+    return { x, labels };
+  };
+  const whole = build(ids, 7, [[0, ids.length]]);
+  const split = build(ids, 7, [[0, 3], [3, 5]]);
+  assert.deepEqual(split.x, whole.x);
+  assert.deepEqual(split.labels, whole.labels);
+  assert.deepEqual([...whole.labels], ids.map((i) => i % 10));
+  // rows 3 and 4 hold the same sample: the same crop and flip, since the draw is keyed by the sample id
+  assert.deepEqual(whole.x.subarray(3 * d, 4 * d), whole.x.subarray(4 * d, 5 * d));
+  // sample 17 moved from row 1 to row 6 of another batch: still the same crop
+  const moved = build([0, 3, 5, 5, 12, 19, 17, 8], 7, [[0, 8]]);
+  assert.deepEqual(moved.x.subarray(6 * d, 7 * d), whole.x.subarray(1 * d, 2 * d));
   // another step gives other crops
-  const next = new Float32Array(idx.length * d);
-  augmentBatch(next, null, images, null, idx, { c, h, w }, { ...opts, step: 8 });
-  assert.notDeepEqual(next, whole);
+  assert.notDeepEqual(build(ids, 8, [[0, ids.length]]).x, whole.x);
 });
 
-test('augmentBatch: row r uses keyedRng(seed, step, batchOffset + r) drawing dy, dx, flip; all 81 offsets and both flips occur', () => {
+test('augmentSample draws dy, dx, flip in that order from keyedRng(seed, step, id, AUGMENT_KEY); all 81 offsets and both flips occur', () => {
   const s = { c: 2, h: 5, w: 6 };
   const d = s.c * s.h * s.w;
   const r0 = keyedRng(9);
   const images = new Float32Array(3 * d).map(() => r0.uniform() + 1);
-  const B = 2000;
-  const idx = Int32Array.from({ length: B }, (_, i) => i % 3);
-  const out = new Float32Array(B * d);
-  augmentBatch(out, null, images, null, idx, s, { pad: 4, flip: true, seed: 11, step: 3, batchOffset: 100 });
+  const trials = 2000;
+  const out = new Float32Array(d);
+  const one = new Float32Array(d);
   const seen = new Set<number>();
   let flips = 0;
-  const one = new Float32Array(d);
-  for (let r = 0; r < B; r++) {
-    const rng = keyedRng(11, 3, 100 + r);
+  for (let step = 0; step < trials; step++) {
+    const id = step % 3;
+    augmentSample(out, 0, images, id * d, s, { pad: 4, flip: true }, 11, step, id);
+    const rng = keyedRng(11, step, id, AUGMENT_KEY);
     const dy = rng.int(9);
     const dx = rng.int(9);
     const flip = rng.uniform() < 0.5;
-    cropFlip(one, 0, images, idx[r] * d, s, 4, dy, dx, flip);
-    assert.deepEqual(out.subarray(r * d, (r + 1) * d), one, `row ${r}`);
+    cropFlip(one, 0, images, id * d, s, 4, dy, dx, flip);
+    assert.deepEqual(out, one, `step ${step}`);
     seen.add(dy * 9 + dx);
     if (flip) flips++;
   }
   assert.equal(seen.size, 81);
   // Binomial(2000, ½): standard deviation 0.011 of the fraction; ±0.05 is 4.5 σ
-  assert.ok(Math.abs(flips / B - 0.5) < 0.05, `flip fraction ${flips / B}`);
-});
-
-test('gatherBatch copies rows and labels; size errors are ShapeErrors', () => {
-  const images = Float32Array.from([0, 1, 2, 3, 4, 5]);
-  const out = new Float32Array(4);
-  const lo = new Int32Array(2);
-  gatherBatch(out, lo, images, Int32Array.from([7, 8, 9]), [2, 0], 2);
-  assert.deepEqual([...out], [4, 5, 0, 1]);
-  assert.deepEqual([...lo], [9, 7]);
-  assert.throws(() => gatherBatch(new Float32Array(3), null, images, null, [0, 1], 2), ShapeError);
-  assert.throws(() => augmentBatch(new Float32Array(2), null, images, null, [0], { c: 1, h: 1, w: 2 }, { pad: -1, flip: false, seed: 0, step: 0 }), ShapeError);
+  assert.ok(Math.abs(flips / trials - 0.5) < 0.05, `flip fraction ${flips / trials}`);
 });

@@ -1,13 +1,10 @@
 /**
  * Whole-network gradient checks: Network.forward → loss → backward against central finite differences of
- * Network.loss, for every parameter tensor and for the input. These tests check the wiring (which buffer
- * feeds which kernel, the order of the backward, the gradient slots, the loss scaling), not the kernels
- * themselves, which have their own tests.
- *
- * How the check is set up: forward returns the scalar loss L = net.loss(target, n); backward receives
- * dout = ∂(reported scalar)/∂L and calls net.backward(target, n, dout/n), because backward's scale is the
- * factor on the per-sample-loss SUM and loss() is the per-sample MEAN. assertGradients pre-fills every
- * gradient buffer with noise, so a backward that overwrites instead of accumulating fails.
+ * Network.loss, for every parameter tensor and for the input, through the harness `elunet gradcheck` uses
+ * (src/gradcheck/network.ts, which explains the set-up). These tests check the wiring (which buffer feeds
+ * which kernel, the order of the backward, the gradient slots, the loss scaling), not the kernels themselves,
+ * which have their own tests. assertGradients pre-fills every gradient buffer with noise, so a backward that
+ * overwrites instead of accumulating fails.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +12,8 @@ import { Network } from '../src/model/network.js';
 import type { LayerSpec, ModelSpec } from '../src/model/spec.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../src/kernels/activation.js';
 import { Rng } from '../src/rng.js';
-import { assertGradients, expectClose, gradCheck, randomArray, type GradParam } from './util/check.js';
+import { inputParam, networkLoss, networkParams } from '../src/gradcheck/network.js';
+import { assertGradients, expectClose, gradCheck, randomArray } from './util/check.js';
 
 interface Case {
   spec: ModelSpec;
@@ -58,21 +56,12 @@ function setup(c: Case): { net: Network; opts: Parameters<typeof assertGradients
     c.spec.loss === 'softmax-ce'
       ? Int32Array.from({ length: n }, () => rng.int(net.outputSize))
       : randomArray(rng, n * net.outputSize, 0, 1);
-  const params: GradParam[] = net.layout.map((e) => ({ name: e.name, value: net.param(e.name), grad: net.grad(e.name) }));
-  params.push({ name: 'input', value: x, grad: net.inputGrad() });
   return {
     net,
     opts: {
       name: c.spec.name,
-      params,
-      forward: () => {
-        net.forward(x, n, 'train', keys);
-        return net.loss(target, n);
-      },
-      backward: (dout) => {
-        net.forward(x, n, 'train', keys);
-        net.backward(target, n, dout[0] / n);
-      },
+      params: [...networkParams(net), inputParam({ net, x })],
+      ...networkLoss({ net, x, n, target, keys }),
       seed: c.seed + 2,
       h: c.h,
       maxChecks: 24,

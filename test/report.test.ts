@@ -14,7 +14,6 @@ import {
   ACTIVATION_COLORS,
   Canvas,
   colorFor,
-  consoleTable,
   drawText,
   formatMeanStd,
   formatPercent,
@@ -26,13 +25,14 @@ import {
   lineChart,
   logTicks,
   markdownTable,
-  meanStd,
   measureText,
   multiPanel,
   niceTicks,
   seriesFromRuns,
+  textTable,
   type Rgb,
 } from '../src/report/index.js';
+import { columnStats, meanStd, median } from '../src/stats/summary.js';
 
 const RED: Rgb = [255, 0, 0];
 const WHITE: Rgb = [255, 255, 255];
@@ -445,9 +445,12 @@ test('table: Markdown table with numeric columns right-aligned', () => {
   );
 });
 
-test('table: console table pads columns to fixed widths', () => {
-  const t = consoleTable(['metric', 'ELU'], [['err', 0.5], ['loss', 12]], { digits: 2, title: 'T' });
-  assert.equal(t, 'T\nmetric    ELU\n──────  ─────\nerr      0.50\nloss    12.00\n');
+test('table: text table pads columns to fixed widths, numbers to the right, no trailing spaces', () => {
+  const t = textTable(['metric', 'ELU'], [['err', 0.5], ['loss', 12]], { digits: 2, title: 'T' });
+  assert.equal(t, 'T\nmetric    ELU\n------  -----\nerr      0.50\nloss    12.00');
+  // two header rows (the rule under the last), explicit alignment, another rule character
+  const two = textTable([['', 'ELU', ''], ['epoch', 'loss', 'acc']], [['1', '0.5', '90%']], { align: ['left', 'right', 'right'], rule: '─' });
+  assert.equal(two, '        ELU\nepoch  loss  acc\n─────  ────  ───\n1       0.5  90%');
 });
 
 test('table: meanStd and number formats', () => {
@@ -455,6 +458,11 @@ test('table: meanStd and number formats', () => {
   assert.equal(s.mean, 2.5);
   assert.ok(Math.abs(s.std - Math.sqrt(5 / 3)) < 1e-12); // sample std, n − 1; exact up to float rounding
   assert.equal(meanStd([7]).std, 0);
+  assert.ok(Number.isNaN(meanStd([1, NaN]).mean), 'a NaN is not skipped');
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  // columns of a runs × epochs matrix, cut to the shortest run
+  assert.deepEqual(columnStats([[1, 10, 5], [3, 20], [2, 30]]), { mean: [2, 20], std: [1, 10], median: [2, 20] });
   assert.equal(formatMeanStd(1.2345, 0.05), '1.23 ± 0.05');
   assert.equal(formatMeanStd(1.2345, 0), '1.23');
   assert.equal(formatPercent(0.0082), '0.82%');

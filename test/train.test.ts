@@ -11,7 +11,7 @@ import type { ModelSpec } from '../src/model/spec.js';
 import { Sgd } from '../src/optim/sgd.js';
 import { trainLoop, TrainingDiverged, type LoopOptions } from '../src/train/loop.js';
 import { LocalExecutor } from '../src/train/executor.js';
-import { loadCheckpoint } from '../src/train/checkpoint.js';
+import { loadCheckpoint } from '../src/io/checkpoint.js';
 import type { SampleSource } from '../src/train/batch.js';
 import { Rng } from '../src/rng.js';
 

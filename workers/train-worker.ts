@@ -1,12 +1,13 @@
 /**
- * A training worker (piscina). It builds the network once from the shared buffers it is given, keeps its
- * own activation workspace, and answers one message per step: it claims micro-batches from a shared counter
- * until none is left, and the gradient of each goes into that micro-batch's shared slot. It never writes the parameters.
+ * A training worker (piscina), by the step protocol of src/parallel/protocol.ts. It builds the network once
+ * over the shared buffers it is given, keeps its own activation workspace, and answers one message per step
+ * by claiming micro-batches until none is left; the gradient of each goes into that micro-batch's shared
+ * slot. It never writes the parameters.
  */
 import { workerData } from 'piscina';
 import { Network } from '../src/model/network.js';
-import { allocMicroBatchBuffers, runMicroBatch, evalMicroBatch } from '../src/train/microbatch.js';
-import { NO_AUGMENT } from '../src/train/batch.js';
+import { allocMicroBatchBuffers, runMicroBatch } from '../src/train/microbatch.js';
+import { evaluate } from '../src/train/evaluate.js';
 import type { EvalReply, StepReply, Task, WorkerInit } from '../src/parallel/protocol.js';
 
 const init = workerData as WorkerInit;
@@ -23,11 +24,8 @@ export default function run(task: Task): StepReply | EvalReply {
     const B = task.ids.length;
     const m = init.microBatch;
     const micro: StepReply['micro'] = [];
-    // Claim micro-batches until none is left; a faster thread takes more of them.
     for (let j = Atomics.add(init.claim, 0, 1); j < task.K; j = Atomics.add(init.claim, 0, 1)) {
-      const offset = j * m;
-      const count = Math.min(m, B - offset);
-      const r = runMicroBatch(net, init.sources.train, task.ids, offset, count, B, init.seed, task.step, init.augment, buf);
+      const r = runMicroBatch(net, init.sources.train, task.ids, j * m, Math.min(m, B - j * m), B, init.seed, task.step, init.augment, buf);
       init.slots.set(net.grads, j * P);
       micro.push({ j, loss: r.loss, top1: r.top1, topk: r.topk, stats: Float32Array.from(net.batchStats()) });
     }
@@ -35,15 +33,5 @@ export default function run(task: Task): StepReply | EvalReply {
   }
   const src = task.which === 'train' ? init.sources.train : init.sources.test;
   if (!src) throw new Error('eval task for a dataset the pool was not given');
-  let lossSum = 0;
-  let top1 = 0;
-  let topk = 0;
-  for (let o = 0; o < task.ids.length; o += init.microBatch) {
-    const count = Math.min(init.microBatch, task.ids.length - o);
-    const r = evalMicroBatch(net, src, task.ids, o, count, buf, NO_AUGMENT);
-    lossSum += r.lossSum;
-    top1 += r.top1;
-    topk += r.topk;
-  }
-  return { kind: 'eval', lossSum, top1, topk, count: task.ids.length };
+  return { kind: 'eval', ...evaluate(net, src, task.ids, { chunk: init.microBatch, buf }) };
 }

@@ -2,8 +2,8 @@
 import { loadDataset } from '../data/index.js';
 import { applyPreprocessor } from '../data/preprocess.js';
 import { ElunetError } from '../errors.js';
-import { evaluateOn } from '../train/executor.js';
-import { loadRun } from './load-run.js';
+import { evaluate, evalOutcome } from '../train/evaluate.js';
+import { loadRun } from '../run/load-run.js';
 
 export function evalCommand(runDir: string, opts: { data?: string }): void {
   const run = loadRun(runDir, 64);
@@ -17,7 +17,7 @@ export function evalCommand(runDir: string, opts: { data?: string }): void {
   applyPreprocessor(run.preprocess, test);
   const ids = Int32Array.from({ length: test.n }, (_, i) => i);
   const t0 = Date.now();
-  const r = evaluateOn(run.net, test, ids, 64);
+  const r = evalOutcome(evaluate(run.net, test, ids, { chunk: 64 }));
   const secs = (Date.now() - t0) / 1000;
   const parts = [`${test.name}: ${r.count} samples`, `loss ${r.loss.toFixed(4)}`];
   if (run.spec.loss === 'softmax-ce') {

@@ -1,10 +1,12 @@
 /**
- * `elunet gradcheck`: the test suite's finite-difference check applied to a whole zoo model, tensor by
- * tensor, printed as a table. Random inputs and labels; dropout masks stay fixed between evaluations
- * because they are keyed by (seed, step, sample).
+ * `elunet gradcheck`: the test suite's finite-difference harness (src/gradcheck/network.ts) applied to a
+ * whole zoo model, tensor by tensor, printed as a table. Random inputs and labels; dropout masks stay fixed
+ * between evaluations because they are keyed by (seed, step, sample).
  */
 import { ElunetError } from '../errors.js';
-import { gradCheck } from '../gradcheck.js';
+import { gradCheck } from '../gradcheck/finite-difference.js';
+import { networkLoss, networkParams } from '../gradcheck/network.js';
+import { textTable } from '../table.js';
 import { parseActivation } from '../kernels/activation.js';
 import { models } from '../model/zoo.js';
 import { Network } from '../model/network.js';
@@ -39,23 +41,15 @@ export function gradcheckCommand(opts: {
   console.log(`gradient check of ${opts.model} (${opts.activation}, width ${opts.width}${opts.batchNorm ? ', batch norm' : ''}), ${n} samples, ${net.paramCount.toLocaleString('en-US')} parameters`);
   console.log(`error = |analytic − numeric| / max(|analytic| + |numeric|, 1e-3); tolerance ${opts.tol} (float32 central differences, h = ${opts.step}, ${opts.step / 3} or ${opts.step / 10}: the best of the three);`);
   console.log('an element whose one-sided slopes disagree by > 0.1 at every h has a kink (max-pool switch, ReLU crossing) within ±h and is skipped\n');
-  const rows: string[][] = [['tensor', 'shape', 'checked', 'skipped (kink)', 'worst error', 'result']];
+  const rows: string[][] = [];
   let failed = 0;
   const details: string[] = [];
-  for (const e of net.layout) {
-    const value = net.params.subarray(e.offset, e.offset + e.size);
-    const grad = net.grads.subarray(e.offset, e.offset + e.size);
+  const loss = networkLoss({ net, x, n, target, keys });
+  for (const [i, p] of networkParams(net).entries()) {
     const r = gradCheck({
-      name: e.name,
-      params: [{ name: e.name, value, grad }],
-      forward: () => {
-        net.forward(x, n, 'train', keys);
-        return net.loss(target, n);
-      },
-      backward: (dout) => {
-        net.forward(x, n, 'train', keys);
-        net.backward(target, n, dout[0] / n);
-      },
+      name: p.name,
+      params: [p],
+      ...loss,
       seed: opts.seed + 7,
       maxChecks: opts.checks,
       kinkTol: 0.1,
@@ -64,15 +58,12 @@ export function gradcheckCommand(opts: {
     });
     if (!r.ok) {
       failed++;
-      details.push(`${e.name}:`, ...r.failures);
+      details.push(`${p.name}:`, ...r.failures);
     }
-    rows.push([e.name, e.shape.join('×'), String(r.checked), String(r.skipped), r.worst.toExponential(2), r.ok ? 'ok' : 'FAIL']);
+    rows.push([p.name, net.layout[i].shape.join('×'), String(r.checked), String(r.skipped), r.worst.toExponential(2), r.ok ? 'ok' : 'FAIL']);
   }
-  const wd = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-  for (const [i, r] of rows.entries()) {
-    console.log(r.map((cell, j) => cell.padEnd(wd[j])).join('  ').trimEnd());
-    if (i === 0) console.log(wd.map((k) => '-'.repeat(k)).join('  '));
-  }
+  const header = ['tensor', 'shape', 'checked', 'skipped (kink)', 'worst error', 'result'];
+  console.log(textTable(header, rows, { align: header.map(() => 'left') }));
   if (failed > 0) {
     console.log('\nfailing elements (the best of the step sizes):\n' + details.join('\n'));
     throw new ElunetError(`${failed} of ${net.layout.length} tensors failed the gradient check`);

@@ -4,7 +4,7 @@ import { PNG } from 'pngjs';
 import { DataError } from '../errors.js';
 import { applyPreprocessor } from '../data/preprocess.js';
 import { resizeBilinear } from '../data/png-folder.js';
-import { loadRun } from './load-run.js';
+import { loadRun } from '../run/load-run.js';
 
 export function predictCommand(runDir: string, files: string[], opts: { top: number }): void {
   const run = loadRun(runDir, 1);

@@ -1,39 +1,38 @@
 /**
- * Mini-batch assembly with the paper's CIFAR augmentation: pad 4 zero pixels on every border, take a random
- * H×W crop of the padded image, and flip it left–right with probability ½.
+ * The paper's CIFAR augmentation: pad 4 zero pixels on every border, take a random H×W crop of the padded
+ * image, and flip it left–right with probability ½.
  *
- *   src: (N, C, H, W) dataset images      out: (B, C, H, W) the batch buffer (caller-owned, reused)
+ *   src: (N, C, H, W) dataset images      out: the batch buffer (caller-owned, reused)
  *
- *   offsets dy, dx ∈ {0, …, 2·pad} uniform, flip ∈ {false, true} uniform, drawn from
- *   keyedRng(seed, step, sampleIndex) in that order, where sampleIndex is the sample's position in the
- *   GLOBAL mini-batch (so a worker that assembles rows [a, b) of the batch draws exactly what a single
- *   thread would for those rows);
- *   out[b,c,i,j] = src[idx_b, c, i + dy − pad, J + dx − pad]   with J = flip ? W−1−j : j,
- *                  and 0 where that source pixel lies outside the image (the zero padding).
+ *   offsets dy, dx ∈ {0, …, 2·pad} uniform, then flip ∈ {false, true} uniform, drawn in that order from
+ *   keyedRng(seed, step, sampleId, AUGMENT_KEY), where sampleId is the sample's index in the DATASET;
+ *   out[c,i,j] = src[id, c, i + dy − pad, J + dx − pad]   with J = flip ? W−1−j : j,
+ *                and 0 where that source pixel lies outside the image (the zero padding).
  *
+ * Because the draw depends only on (seed, step, sample id), neither the batch position of a sample, nor the
+ * micro-batch it lands in, nor the worker that assembles it changes what the network sees.
  * Zero is the mean after mean subtraction / GCN / ZCA, so the padding is "average" input.
  * Nothing is allocated per pixel or per image; the only per-sample object is the small keyed generator.
  */
-import { ShapeError } from '../errors.js';
 import { keyedRng } from '../rng.js';
 
-export interface ImageShape {
-  c: number;
-  h: number;
-  w: number;
-}
-
+/** Which augmentation a run uses (`--augment`). */
 export interface AugmentOptions {
   /** zero padding on each border before the random crop (paper: 4); 0 disables cropping */
   pad: number;
   /** random horizontal flips (paper: yes) */
   flip: boolean;
-  /** the training run's seed */
-  seed: number;
-  /** the optimizer step (so every step sees new crops) */
-  step: number;
-  /** position of this call's first row in the global mini-batch (for workers; default 0) */
-  batchOffset?: number;
+}
+
+export const NO_AUGMENT: AugmentOptions = { pad: 0, flip: false };
+
+/** The last key of the augmentation stream, so that it never coincides with another stream of the same sample. */
+export const AUGMENT_KEY = 0x61756721;
+
+export interface ImageShape {
+  c: number;
+  h: number;
+  w: number;
 }
 
 /**
@@ -68,51 +67,18 @@ export function cropFlip(
 }
 
 /**
- * Fill out (B rows) with the samples `indices` of images, augmented; labels into `labelsOut` when given.
- * indices.length = B; out must hold B·C·H·W floats.
+ * out[outOffset …] ← sample `id` (its pixels at srcOffset of src), augmented as the file header says: the
+ * crop offsets and the flip are drawn from keyedRng(seed, step, id, AUGMENT_KEY).
  */
-export function augmentBatch(
-  out: Float32Array,
-  labelsOut: Int32Array | null,
-  images: Float32Array,
-  labels: Int32Array | null,
-  indices: ArrayLike<number>,
-  s: ImageShape,
-  opts: AugmentOptions,
+export function augmentSample(
+  out: Float32Array, outOffset: number,
+  src: Float32Array, srcOffset: number,
+  s: ImageShape, aug: AugmentOptions, seed: number, step: number, id: number,
 ): void {
-  const d = s.c * s.h * s.w;
-  const b = indices.length;
-  if (out.length < b * d) throw new ShapeError(`augmentBatch: out holds ${out.length} floats, expected ≥ ${b}·${d}`);
-  if (!Number.isInteger(opts.pad) || opts.pad < 0) throw new ShapeError(`augmentBatch: pad must be an integer ≥ 0, got ${opts.pad}`);
-  const base = opts.batchOffset ?? 0;
-  const span = 2 * opts.pad + 1;
-  for (let r = 0; r < b; r++) {
-    const idx = indices[r];
-    const rng = keyedRng(opts.seed, opts.step, base + r);
-    const dy = rng.int(span);
-    const dx = rng.int(span);
-    const flip = opts.flip && rng.uniform() < 0.5;
-    cropFlip(out, r * d, images, idx * d, s, opts.pad, dy, dx, flip);
-    if (labelsOut && labels) labelsOut[r] = labels[idx];
-  }
-}
-
-/** Fill out with the samples `indices` of images unchanged (evaluation batches); labels too when given. */
-export function gatherBatch(
-  out: Float32Array,
-  labelsOut: Int32Array | null,
-  images: Float32Array,
-  labels: Int32Array | null,
-  indices: ArrayLike<number>,
-  sampleSize: number,
-): void {
-  const b = indices.length;
-  if (out.length < b * sampleSize) throw new ShapeError(`gatherBatch: out holds ${out.length} floats, expected ≥ ${b}·${sampleSize}`);
-  for (let r = 0; r < b; r++) {
-    const idx = indices[r];
-    const xRow = idx * sampleSize;
-    const yRow = r * sampleSize;
-    for (let k = 0; k < sampleSize; k++) out[yRow + k] = images[xRow + k];
-    if (labelsOut && labels) labelsOut[r] = labels[idx];
-  }
+  const rng = keyedRng(seed, step, id, AUGMENT_KEY);
+  const span = 2 * aug.pad + 1;
+  const dy = aug.pad > 0 ? rng.int(span) : 0;
+  const dx = aug.pad > 0 ? rng.int(span) : 0;
+  const flip = aug.flip && rng.uniform() < 0.5;
+  cropFlip(out, outOffset, src, srcOffset, s, aug.pad, dy, dx, flip);
 }

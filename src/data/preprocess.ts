@@ -77,8 +77,6 @@ export interface PreprocessorState {
   w: number;
   steps: PreprocessStep[];
 }
-/** Another name for the same thing. */
-export type Preprocessor = PreprocessorState;
 
 /**
  * Parse a CLI-style description: comma-separated 'mean', 'gcn', 'gcn:<scale>', 'zca', 'zca:<filterBias>',

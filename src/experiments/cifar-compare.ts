@@ -14,11 +14,13 @@
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable, formatMeanStd } from '../report/table.js';
+import { markdownTable, formatMeanStd } from '../table.js';
 import type { PreprocessKind } from '../data/preprocess.js';
 import { FASHION_MNIST_DIR } from '../data/index.js';
+import { columnStats, meanStd, median } from '../stats/summary.js';
+import { metricMatrix } from '../report/run-plots.js';
 import {
-  commandLine, timingText, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
+  commandLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { batchNormHelpsClaim, batchNormNotEluClaim, claimsTable, eluBeatsReluBnClaim, nice, rankingClaim, verdictNote, type ClaimResult } from './claims.js';
@@ -112,8 +114,9 @@ export function standInGate(claims: ClaimResult[], errors: Record<string, (numbe
   if (!isStandIn) return { claims, short: [] };
   const short: string[] = [];
   for (const [st, v] of Object.entries(errors)) {
-    const acc = v.filter((x): x is number => x !== undefined).map((e) => (Number.isFinite(e) ? 1 - e : 0)).sort((a, b) => a - b);
-    const m = acc.length ? (acc.length % 2 ? acc[(acc.length - 1) >> 1] : (acc[acc.length / 2 - 1] + acc[acc.length / 2]) / 2) : 0;
+    // a diverged run learnt nothing: accuracy 0
+    const acc = v.filter((x): x is number => x !== undefined).map((e) => (Number.isFinite(e) ? 1 - e : 0));
+    const m = acc.length ? median(acc) : 0;
     if (m < STAND_IN_MIN_ACCURACY) short.push(`${nice(st)} ${(100 * m).toFixed(1)} %`);
   }
   if (!short.length) return { claims, short };
@@ -174,13 +177,12 @@ function writeCifarReport(
     const v = vIn.filter((x): x is number => x !== undefined);
     const ok = v.filter(Number.isFinite);
     if (!ok.length) return 'diverged';
-    const m = ok.reduce((a, b) => a + b, 0) / ok.length;
-    const sd = ok.length > 1 ? Math.sqrt(ok.reduce((a, b) => a + (b - m) ** 2, 0) / (ok.length - 1)) : 0;
-    return formatMeanStd(100 * m, 100 * sd, 2) + (ok.length < v.length ? ` (${v.length - ok.length} diverged)` : '');
+    const m = meanStd(ok);
+    return formatMeanStd(100 * m.mean, 100 * m.std, 2) + (ok.length < v.length ? ` (${v.length - ok.length} diverged)` : '');
   };
   const time = (setting: string) => {
     const t = r.outcomes.filter((x) => x.setting === setting).map((x) => x.seconds);
-    return seconds(t.reduce((a, b) => a + b, 0) / Math.max(t.length, 1));
+    return seconds(t.length ? meanStd(t).mean : 0);
   };
   const table = markdownTable(
     ['activation', 'test error % (no BN)', 'test error % (BN)', 'paper, CIFAR-100, no BN', 'time/run (no BN)', 'time/run (BN)'],

@@ -12,7 +12,8 @@
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable } from '../report/table.js';
+import { markdownTable } from '../table.js';
+import { meanStd } from '../stats/summary.js';
 import type { PreprocessKind } from '../data/preprocess.js';
 import { FASHION_MNIST_DIR } from '../data/index.js';
 import {
@@ -87,7 +88,7 @@ function writeTableReport(
   r: { s: TableScale; epochs: number; iterations?: number; base: Record<string, unknown>; outcomes: RunOutcome[]; wallSeconds: number; dataName: string; trainN: number; testN: number; classes: number },
 ): void {
   const errs = r.outcomes.map((x) => (x.diverged || !x.history.length ? NaN : 1 - x.history[x.history.length - 1].testAcc));
-  const err = errs.reduce((a, b) => a + b, 0) / errs.length;
+  const err = meanStd(errs).mean;
   const steps = r.outcomes[0]?.history.at(-1)?.step ?? 0;
   const isC10 = /^cifar10\//.test(r.dataName);
   const isC100 = /^cifar100\//.test(r.dataName);

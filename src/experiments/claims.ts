@@ -16,6 +16,7 @@
  */
 import { combine, fmtNum, pairedTest, testLine, type Outcome, type PairedTest } from '../stats/paired.js';
 import { ratioLine, ratioTest, type RatioTest, type Rounds } from '../stats/timing.js';
+import { meanStd, median } from '../stats/summary.js';
 
 export type { Outcome } from '../stats/paired.js';
 
@@ -46,12 +47,11 @@ export const nice = (a: string): string => (a.endsWith('-bn') ? `${nice(a.slice(
 /** Median of the finite values, with the number of runs behind it: "0.173 (5 runs)"; diverged runs named. */
 function summary(v: readonly (number | undefined)[] | undefined): string {
   const present = (v ?? []).filter((x): x is number => x !== undefined);
-  const ok = present.filter(Number.isFinite).sort((a, b) => a - b);
+  const ok = present.filter(Number.isFinite);
   const bad = present.length - ok.length;
   if (!present.length) return 'no runs';
   if (!ok.length) return `all ${present.length} diverged`;
-  const m = ok.length % 2 ? ok[(ok.length - 1) >> 1] : (ok[ok.length / 2 - 1] + ok[ok.length / 2]) / 2;
-  return `${fmtNum(m)}${bad ? ` (${bad} of ${present.length} diverged)` : ''}`;
+  return `${fmtNum(median(ok))}${bad ? ` (${bad} of ${present.length} diverged)` : ''}`;
 }
 
 /** "median over runs: ELU 0.173, ReLU 0.397, LReLU 0.385" */
@@ -133,9 +133,8 @@ export function medianVariationClaim(perRun: PerRun, extra = ['lrelu', 'srelu'])
 export function coefficientOfVariation(curve: readonly number[]): number {
   const n = curve.length;
   if (n < 2 || curve.some((v) => !Number.isFinite(v))) return NaN;
-  const m = curve.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(curve.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1));
-  return sd / Math.abs(m);
+  const { mean, std } = meanStd(curve);
+  return std / Math.abs(mean);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * What every experiment shares: the options the CLI passes, the scales, run folders that resume, one
- * training on data prepared once per experiment, and writing results.json / report.md.
+ * What every experiment shares: the options the CLI passes, the scales, run folders that resume, and
+ * writing results.json / report.md. Every run trains through runTraining (src/run/setup.ts), the function
+ * `elunet train` uses, on data prepared once per experiment.
  *
  * Folder layout of an experiment (default reports/<name>/):
  *
@@ -11,15 +12,13 @@
  * least the epochs asked for; a run cut off half-way continues from its checkpoint (trainLoop's resume); a
  * run folder written with other settings stops the experiment with an error instead of being mixed in.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ElunetError } from '../errors.js';
-import { writeFileAtomic } from '../report/atomic.js';
-import { TRAIN_DEFAULTS, buildSpec, defaultWorkers, makeOptimizerFactory, prepareData, type PreparedData, type TrainOptions } from '../train/setup.js';
-import { trainLoop, readMetrics, TrainingDiverged, type EpochMetrics } from '../train/loop.js';
-import { parseSchedule } from '../optim/schedule.js';
-import { createPoolExecutor } from '../parallel/pool-executor.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { TRAIN_DEFAULTS, buildSpec, defaultWorkers, prepareData, runTraining, totalSteps, type PreparedData, type TrainOptions } from '../run/setup.js';
+import { readMetrics, TrainingDiverged, type EpochMetrics } from '../train/loop.js';
 import { expandSpec } from '../model/spec.js';
 import { paramCountOf } from '../model/params.js';
 
@@ -189,49 +188,11 @@ export async function ensureRun(
     }
   }
   const d = data();
-  const spec = buildSpec(o, d.train);
-  const paramCount = specParamCount(spec);
-  mkdirSync(o.out, { recursive: true });
-  const stepsPerEpoch = Math.floor(d.train.n / o.batch);
-  const totalSteps = o.iterations ?? o.epochs * stepsPerEpoch;
-  // '…@RUN' stretches a schedule with a nominal length (paper-cifar) to this run's length, and '{f}' is the
-  // iteration at fraction f of the run (e.g. 'steps:{0.28}:0.001')
-  const scheduleText = o.schedule
-    .replace(/@RUN$/, `@${totalSteps}`)
-    .replace(/\{(\d*\.?\d+)\}/g, (_m, f: string) => String(Math.max(1, Math.round(Number(f) * totalSteps))));
-  const schedule = parseSchedule(scheduleText, o.lr, { totalIters: totalSteps });
-  const shared = o.workers > 1;
+  const paramCount = specParamCount(buildSpec(o, d.train));
+  const schedule = stretchSchedule(o.schedule, totalSteps(o, d.train.n));
   const t0 = Date.now();
   try {
-    const r = await trainLoop({
-      runDir: o.out,
-      spec,
-      train: d.train,
-      test: d.test,
-      meta: {
-        options: { ...o, schedule: scheduleText, workers: undefined, out: undefined, resume: undefined, quiet: undefined, dataSeed: 0 },
-        data: { source: d.train.source, name: d.train.name, classNames: d.train.classNames, c: d.train.c, h: d.train.h, w: d.train.w, classes: d.train.classes },
-        preprocess: d.preprocess,
-        experimentFingerprint: fp,
-      },
-      epochs: o.epochs,
-      iterations: o.iterations,
-      batch: o.batch,
-      microBatch: o.microBatch,
-      seed: o.seed,
-      augment: d.augment,
-      makeOptimizer: makeOptimizerFactory(o),
-      lrAt: (step) => schedule.lr(step),
-      statsSubset: o.statsSubset,
-      checkpointEvery: o.checkpointEvery,
-      resume: true,
-      shared,
-      quiet: ctx.quiet,
-      log: (l) => ctx.log(`  ${l}`),
-      makeExecutor: shared
-        ? (net) => createPoolExecutor({ net, train: d.train, test: d.test, workers: o.workers, microBatch: o.microBatch, maxBatch: o.batch, seed: o.seed, augment: d.augment })
-        : undefined,
-    });
+    const r = await runTraining({ ...o, schedule, resume: true, quiet: ctx.quiet }, { data: d, meta: { experimentFingerprint: fp }, log: (l) => ctx.log(`  ${l}`) });
     const rec: RunRecord = { fingerprint: fp, epochs: o.epochs, iterations: o.iterations, status: 'complete', seconds: r.seconds, paramCount };
     writeFileAtomic(recordPath, JSON.stringify(rec, null, 1) + '\n');
     return { ...base, history: r.history, seconds: r.seconds, diverged: false, reused: false, paramCount };
@@ -244,6 +205,16 @@ export async function ensureRun(
     writeFileAtomic(recordPath, JSON.stringify(rec, null, 1) + '\n');
     return { ...base, history, seconds, diverged: true, error: e.message, reused: false, paramCount };
   }
+}
+
+/**
+ * A schedule written for the run's length: '…@RUN' stretches a schedule with a nominal length (paper-cifar) to
+ * `steps`, and '{f}' is the iteration at fraction f of the run (e.g. 'steps:{0.28}:0.001').
+ */
+export function stretchSchedule(schedule: string, steps: number): string {
+  return schedule
+    .replace(/@RUN$/, `@${steps}`)
+    .replace(/\{(\d*\.?\d+)\}/g, (_m, f: string) => String(Math.max(1, Math.round(Number(f) * steps))));
 }
 
 /** Folder of run k of a setting. */
@@ -263,29 +234,6 @@ export function timingText(wallSeconds: number, outcomes: { seconds: number; reu
   const total = seconds(outcomes.reduce((a, x) => a + x.seconds, 0));
   if (outcomes.length > 0 && outcomes.every((x) => x.reused)) return `from finished runs (their training time summed: ${total})`;
   return `in ${seconds(wallSeconds)} (training time summed over all runs, including reused ones: ${total})`;
-}
-
-/** Per-epoch values of one metric, one row per run (rows cut to the shortest run). */
-export function metricMatrix(runs: EpochMetrics[][], pick: (m: EpochMetrics) => number): number[][] {
-  const len = Math.min(...runs.map((r) => r.length));
-  return runs.map((r) => r.slice(0, len).map(pick));
-}
-
-/** Column-wise mean, sample std and median of a runs × epochs matrix. */
-export function columnStats(rows: number[][]): { mean: number[]; std: number[]; median: number[] } {
-  const len = rows.length ? Math.min(...rows.map((r) => r.length)) : 0;
-  const mean: number[] = [];
-  const std: number[] = [];
-  const median: number[] = [];
-  for (let e = 0; e < len; e++) {
-    const v = rows.map((r) => r[e]);
-    const m = v.reduce((a, b) => a + b, 0) / v.length;
-    mean.push(m);
-    std.push(v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0);
-    const s = [...v].sort((a, b) => a - b);
-    median.push(s.length % 2 ? s[s.length >> 1] : (s[(s.length >> 1) - 1] + s[s.length >> 1]) / 2);
-  }
-  return { mean, std, median };
 }
 
 /** results.json and report.md, written atomically. */

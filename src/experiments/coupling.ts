@@ -31,6 +31,7 @@
  */
 import { ElunetError } from '../errors.js';
 import type { Network } from '../model/network.js';
+import { median } from '../stats/summary.js';
 
 export interface UnitCoupling {
   unit: number;
@@ -156,11 +157,8 @@ export function unitKappa(z: Float64Array, w: Float64Array, nSamples: number, d:
   return { c: c / nSamples, kappa: bx / c };
 }
 
-const med = (v: number[]): number => {
-  const s = v.filter((x) => !Number.isNaN(x)).sort((p, q) => p - q);
-  if (!s.length) return NaN;
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+/** Median of the units whose κ is defined (NaN marks a unit without gradient signal). */
+const med = (v: number[]): number => median(v.filter((x) => !Number.isNaN(x)));
 
 /**
  * κ per unit of every dense layer fed by the input or by a dense block, from the N samples in x

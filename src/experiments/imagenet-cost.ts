@@ -19,14 +19,14 @@ import { models } from '../model/zoo.js';
 import { expandSpec } from '../model/spec.js';
 import { layoutFor } from '../model/params.js';
 import { Network } from '../model/network.js';
-import { makeOptimizerFactory } from '../train/setup.js';
+import { makeOptimizerFactory } from '../run/setup.js';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
 import { imageGrid } from '../report/grid.js';
-import { markdownTable } from '../report/table.js';
+import { markdownTable } from '../table.js';
 import type { ActivationName } from '../kernels/activation.js';
 import { interleavedRounds, type Rounds } from '../stats/timing.js';
-import { median } from '../stats/hodges-lehmann.js';
+import { median } from '../stats/summary.js';
 import { reproduceLine } from './per-run.js';
 import {
   ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, specParamCount, trainOptions, writeResults,

@@ -21,10 +21,12 @@ import { join } from 'node:path';
 import { FASHION_MNIST_DIR } from '../data/index.js';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable, formatMeanStd } from '../report/table.js';
+import { markdownTable, formatMeanStd } from '../table.js';
 import type { EpochMetrics } from '../train/loop.js';
+import { columnStats, meanStd } from '../stats/summary.js';
+import { metricMatrix } from '../report/run-plots.js';
 import {
-  commandLine, timingText, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
+  commandLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, coefficientOfVariation, fastestLossClaim, medianNearZeroClaim, medianVariationClaim, nice, verdictNote } from './claims.js';
@@ -148,10 +150,9 @@ function writeMnistActivationsReport(
 ): void {
   const curves = fig2Curves(r.outcomes);
   const acts = Object.keys(curves);
-  const stat = (m: number[][]) => columnStats(m);
   const seriesOf = (pick: (c: (typeof curves)[string]) => number[][], suffix = '', dashed = false): Series[] =>
     acts.map((a, i) => {
-      const st = stat(pick(curves[a]));
+      const st = columnStats(pick(curves[a]));
       return { name: nice(a) + suffix, x: st.mean.map((_, e) => e + 1), y: st.mean, std: r.runs > 1 ? st.std : undefined, dashed, color: colorFor(a, i) };
     });
   const medianChart = lineChart({ title: 'Fig. 2a: median unit activation', xLabel: 'epoch', yLabel: 'median of unit means', series: seriesOf((c) => c.median), width: 640, height: 420 });
@@ -174,9 +175,11 @@ function writeMnistActivationsReport(
   const earlyEpoch = Math.max(1, Math.round(r.epochs / 5));
   const lastOf = (m: number[][]) => m.map((row) => row[row.length - 1]);
   const first = (m: number[][]) => m.map((row) => row[0]);
-  const avg = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  const sd = (v: number[]) => (v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - avg(v)) ** 2, 0) / (v.length - 1)) : 0);
-  const ms = (v: number[], d = 3, scale = 1) => formatMeanStd(avg(v) * scale, sd(v) * scale, d);
+  const avg = (v: number[]) => meanStd(v).mean;
+  const ms = (v: number[], d = 3, scale = 1) => {
+    const m = meanStd(v);
+    return formatMeanStd(m.mean * scale, m.std * scale, d);
+  };
   const finite = (v: (number | undefined)[]) => v.filter((x): x is number => x !== undefined && Number.isFinite(x));
   const timeBy = (a: string) => r.outcomes.filter((x) => x.setting === a).map((x) => x.seconds);
   const rows = acts.map((a) => {
@@ -211,10 +214,10 @@ function writeMnistActivationsReport(
     machine: machineInfo(),
     wallSeconds: r.wallSeconds,
     curves: Object.fromEntries(acts.map((a) => [a, {
-      medianUnitActivation: { perRun: curves[a].median, ...stat(curves[a].median) },
-      trainCrossEntropy: { perRun: curves[a].trainLoss, ...stat(curves[a].trainLoss) },
-      validationCrossEntropy: { perRun: curves[a].valLoss, ...stat(curves[a].valLoss) },
-      validationAccuracy: { perRun: curves[a].testAcc, ...stat(curves[a].testAcc) },
+      medianUnitActivation: { perRun: curves[a].median, ...columnStats(curves[a].median) },
+      trainCrossEntropy: { perRun: curves[a].trainLoss, ...columnStats(curves[a].trainLoss) },
+      validationCrossEntropy: { perRun: curves[a].valLoss, ...columnStats(curves[a].valLoss) },
+      validationAccuracy: { perRun: curves[a].testAcc, ...columnStats(curves[a].testAcc) },
     }])),
     perRunClaimInputs: per,
     runs: r.outcomes.map((x) => ({ setting: x.setting, run: x.run, seed: x.seed, dir: x.dir, seconds: x.seconds, diverged: x.diverged, error: x.error, reused: x.reused, paramCount: x.paramCount,

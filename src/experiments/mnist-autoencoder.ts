@@ -25,9 +25,11 @@
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable } from '../report/table.js';
+import { markdownTable } from '../table.js';
+import { columnStats, meanStd, median } from '../stats/summary.js';
+import { metricMatrix } from '../report/run-plots.js';
 import {
-  commandLine, timingText, columnStats, ensureRun, experimentOptions, lazyData, machineInfo, metricMatrix, runFolder, seconds, trainOptions, writeResults,
+  commandLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, higherLrBetterClaim, lowestAtEveryLrClaim, nice, stalledRates, verdictNote, type PerRun } from './claims.js';
@@ -156,11 +158,8 @@ function writeAutoencoderReport(
   const stalled = stalledRates(Object.fromEntries(Object.entries(curves).map(([lr, row]) => [lr, Object.fromEntries(Object.entries(row).map(([act, c]) => [act, c.train]))])));
   const claims = [lowestAtEveryLrClaim(trainFinal, 'training', undefined, undefined, stalled), lowestAtEveryLrClaim(testFinal, 'test', undefined, undefined, stalled), higherLrBetterClaim(trainFinal)];
 
-  const med = (v: readonly (number | undefined)[] | undefined): number => {
-    const ok = (v ?? []).filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((p, q) => p - q);
-    if (!ok.length) return NaN;
-    return ok.length % 2 ? ok[(ok.length - 1) >> 1] : (ok[ok.length / 2 - 1] + ok[ok.length / 2]) / 2;
-  };
+  // median of the runs that did not diverge (NaN when none)
+  const med = (v: readonly (number | undefined)[] | undefined): number => median((v ?? []).filter((x): x is number => x !== undefined && Number.isFinite(x)));
   const rows: (string | number)[][] = [];
   for (const [lr, row] of Object.entries(curves)) {
     for (const a of Object.keys(row)) {
@@ -168,7 +167,7 @@ function writeAutoencoderReport(
       const tr = med(trainFinal[lr]?.[a]);
       const te = med(testFinal[lr]?.[a]);
       const cell = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)} (${(v / AE_PIXELS).toFixed(4)})` : 'diverged');
-      rows.push([lr, nice(a), cell(tr), cell(te), String(row[a].diverged), seconds(times.reduce((p, q) => p + q, 0) / times.length)]);
+      rows.push([lr, nice(a), cell(tr), cell(te), String(row[a].diverged), seconds(meanStd(times).mean)]);
     }
   }
   const table = markdownTable(['lr', 'activation', `train error, epoch ${r.epochs}: per image (per pixel)`, `test error, epoch ${r.epochs}: per image (per pixel)`, 'diverged runs', 'time/run'], rows);

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { EpochMetrics } from '../train/loop.js';
+import { meanStd } from '../stats/summary.js';
 import { commandLine, type ExperimentOptions, type RunOutcome } from './common.js';
 
 /**
@@ -20,7 +21,7 @@ export function perRun(outcomes: readonly RunOutcome[], setting: string, pick: (
 }
 
 /** Mean of one metric over a run's epochs. */
-export const meanOver = (h: EpochMetrics[], pick: (m: EpochMetrics) => number): number => h.reduce((a, m) => a + pick(m), 0) / h.length;
+export const meanOver = (h: EpochMetrics[], pick: (m: EpochMetrics) => number): number => meanStd(h.map(pick)).mean;
 
 /** The metric after the last epoch. */
 export const last = (h: EpochMetrics[], pick: (m: EpochMetrics) => number): number => pick(h[h.length - 1]);

@@ -57,13 +57,6 @@ export interface DecaySegments {
   decay: Float64Array;
 }
 
-/** Total number of floats a layout spans (the largest offset + size). */
-export function layoutSize(layout: readonly LayoutEntry[]): number {
-  let n = 0;
-  for (const e of layout) n = Math.max(n, e.offset + e.size);
-  return n;
-}
-
 /**
  * Checks that layout entries are well formed and do not overlap, and returns the buffer size they span.
  * `what` names the caller in error messages ("sgd", "adam", …).

@@ -1,21 +1,17 @@
 /**
- * Data-parallel training on worker threads (piscina) over shared memory.
- *
- * A step's global batch is cut into K fixed micro-batches. Every worker gets one message per step and then
- * claims micro-batches from a shared counter (Atomics.add) until all K are taken — dynamic load balancing: on
- * a machine where one core is briefly slower (another process, a GC pause, a noisy virtual CPU) the other
- * threads take over its share instead of idling at the end of the step. Each micro-batch's gradient goes
- * into its own shared slot, whoever computed it. The main
- * thread then sums the slots in micro-batch order 0…K−1 — exactly the additions LocalExecutor does — and
- * applies the batch-norm running-statistics updates in the same order. So 1, 2 or 16 workers compute the
- * same bits. Workers only read the parameters; the optimizer runs on the main thread after all replies.
+ * Data-parallel training on worker threads (piscina) over shared memory, by the step protocol of
+ * ./protocol.ts: every worker gets one message per step and claims micro-batches from a shared counter until
+ * all K are taken; each micro-batch's gradient lands in its own shared slot; this class then sums the slots
+ * and applies the batch-norm updates in micro-batch order, as LocalExecutor does.
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { ElunetError } from '../errors.js';
 import type { Network } from '../model/network.js';
-import type { AugmentOptions, SampleSource } from '../train/batch.js';
-import { evaluateOn, microBatches, type EvalOutcome, type Executor, type StepOutcome } from '../train/executor.js';
+import type { AugmentOptions } from '../data/augment.js';
+import type { SampleSource } from '../train/batch.js';
+import { microBatches, type Executor, type StepOutcome } from '../train/executor.js';
+import { evaluate, evalOutcome, type EvalOutcome } from '../train/evaluate.js';
 import type { EvalReply, StepReply, WorkerInit } from './protocol.js';
 
 export interface PoolExecutorOptions {
@@ -144,7 +140,7 @@ export class PoolExecutor implements Executor {
   async evaluate(src: SampleSource, ids: Int32Array): Promise<EvalOutcome> {
     const which = src === this.o.train ? 'train' : src === this.o.test ? 'test' : null;
     if (which === null || ids.length < this.workers * this.o.microBatch) {
-      return evaluateOn(this.o.net, src, ids, this.o.microBatch);
+      return evalOutcome(evaluate(this.o.net, src, ids, { chunk: this.o.microBatch }));
     }
     const W = this.workers;
     const tasks: Promise<EvalReply>[] = [];
@@ -160,15 +156,14 @@ export class PoolExecutor implements Executor {
       await this.close();
       throw new ElunetError(`a worker thread failed during evaluation: ${(e as Error).message}`);
     }
-    let lossSum = 0;
-    let top1 = 0;
-    let topk = 0;
+    const sums = { lossSum: 0, top1: 0, topk: 0, count: 0 };
     for (const r of replies) {
-      lossSum += r.lossSum;
-      top1 += r.top1;
-      topk += r.topk;
+      sums.lossSum += r.lossSum;
+      sums.top1 += r.top1;
+      sums.topk += r.topk;
+      sums.count += r.count;
     }
-    return { loss: lossSum / ids.length, top1, topk, count: ids.length };
+    return evalOutcome(sums);
   }
 
   async close(): Promise<void> {

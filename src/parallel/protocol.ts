@@ -1,18 +1,33 @@
 /**
- * The messages between the main thread and the training workers, in one place.
+ * The step protocol: how one training step is computed, by one thread or by many, and the messages between
+ * the main thread and the training workers. This is the one place in the code that tells it; the other
+ * files refer here, and docs/parallel.md tells it for readers.
  *
- * Once, at pool creation (piscina's workerData): the model spec and every shared buffer — parameters and
- * batch-norm running statistics (read-only for workers), the gradient slots (one per micro-batch of a step;
- * a worker writes only the slots of the micro-batches it was given), and the datasets' pixels and labels.
- * Then one message per worker per step: the step number, the sample ids of the global batch and the number
- * of micro-batches K. Workers claim micro-batches one at a time from a shared counter (Atomics.add), so a
- * thread that runs slower — a busy core, a garbage collection — simply computes fewer of them and nobody
- * waits for it at the end of the step. Which worker computed a micro-batch never changes what is in its
- * slot. The reply carries, per micro-batch, its loss, correct counts and its batch-norm statistics; the
- * gradients are already in the shared slots.
+ * The arithmetic. A step of global batch B is cut into K = ⌈B / m⌉ micro-batches of fixed size m (the last
+ * may be shorter). Micro-batch j is computed by runMicroBatch (src/train/microbatch.ts): batch-norm
+ * statistics over the micro-batch ("ghost batch norm"), dropout masks and augmentation keyed by
+ * (seed, step, sample id), its loss scaled by 1 / B; its gradient goes into slot j, whoever computes it. The
+ * main thread then sums the slots in micro-batch order, g = ((0 + g₀) + g₁) + … + g_{K−1}, and applies the
+ * micro-batches' batch-norm running-statistics updates in the same order. Floating-point addition is not
+ * associative, which is why the order is fixed: LocalExecutor (src/train/executor.ts) does exactly these
+ * additions on one thread, PoolExecutor (./pool-executor.ts) after the workers have filled the slots, and
+ * 1, 2 or 16 workers compute the same bits. Workers only read the parameters; the optimizer runs on the main
+ * thread after every reply has arrived.
+ *
+ * The messages. Once, at pool creation (piscina's workerData): the model spec and every shared buffer —
+ * parameters and batch-norm running statistics (read-only for workers), the gradient slots (a worker writes
+ * only the slots of the micro-batches it claimed), and the datasets' pixels and labels. Then one message per
+ * worker per step: the step number, the sample ids of the global batch and K. Workers claim micro-batches
+ * one at a time from a shared counter (Atomics.add), so a thread that runs slower — a busy core, a garbage
+ * collection — simply computes fewer of them and nobody waits for it at the end of the step; which worker
+ * computed a micro-batch never changes what is in its slot. The reply carries, per micro-batch, its loss,
+ * correct counts and batch-norm statistics; the gradients are already in the shared slots. An evaluation
+ * gives each worker a contiguous share of the sample ids and gets back the sums of `evaluate`.
  */
 import type { ModelSpec } from '../model/spec.js';
-import type { AugmentOptions, SampleSource } from '../train/batch.js';
+import type { AugmentOptions } from '../data/augment.js';
+import type { SampleSource } from '../train/batch.js';
+import type { EvalSums } from '../train/evaluate.js';
 
 export interface WorkerInit {
   spec: ModelSpec;
@@ -64,10 +79,6 @@ export interface StepReply {
   micro: MicroBatchReply[];
 }
 
-export interface EvalReply {
+export interface EvalReply extends EvalSums {
   kind: 'eval';
-  lossSum: number;
-  top1: number;
-  topk: number;
-  count: number;
 }

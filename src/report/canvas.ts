@@ -23,7 +23,7 @@
  * span coverage.
  */
 import { ShapeError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import pngjs from 'pngjs';
 
 /** An RGB colour, each channel an integer 0..255. */

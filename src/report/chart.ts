@@ -22,6 +22,7 @@ import { Canvas, hexColor, type Rgb, WHITE } from './canvas.js';
 import { drawText, fitText, GLYPH_HEIGHT, measureText } from './font.js';
 import { colorFor } from './palette.js';
 import { logTicks, niceTicks, type Ticks } from './ticks.js';
+import { meanStd } from '../stats/summary.js';
 
 /** One curve: y[i] at x[i]; with `std`, a band y ± std is drawn behind the line. NaN in y leaves a gap. */
 export interface Series {
@@ -50,14 +51,9 @@ export function seriesFromRuns(name: string, runs: ArrayLike<number>[], x?: Arra
   const y = new Float64Array(len);
   const std = new Float64Array(len);
   for (let i = 0; i < len; i++) {
-    let n = 0;
-    let sum = 0;
-    for (const r of runs) if (i < r.length && Number.isFinite(r[i])) (n++, (sum += r[i]));
-    const mean = n > 0 ? sum / n : NaN;
-    let ss = 0;
-    for (const r of runs) if (i < r.length && Number.isFinite(r[i])) ss += (r[i] - mean) ** 2;
-    y[i] = mean;
-    std[i] = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
+    const m = meanStd(runs.filter((r) => i < r.length && Number.isFinite(r[i])).map((r) => r[i]));
+    y[i] = m.mean;
+    std[i] = m.std;
   }
   const xs = x ? Array.from(x).slice(0, len) : Array.from({ length: len }, (_, i) => i + 1);
   return { name, x: xs, y, ...(runs.length > 1 ? { std } : {}), ...extra };

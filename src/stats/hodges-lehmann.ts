@@ -56,10 +56,6 @@ export function sortedMedian(s: ArrayLike<number>): number {
   return n % 2 ? s[(n - 1) >> 1] : walsh(s[n / 2 - 1], s[n / 2]);
 }
 
-/** Median of any array. */
-export function median(v: readonly number[]): number {
-  return sortedMedian(Float64Array.from(v).sort());
-}
 
 /** P(T⁺ ≤ t) for t = 0 … n(n+1)/2, no ties. */
 export function signedRankCdf(n: number): Float64Array {
@@ -90,7 +86,7 @@ export function shiftInterval(d: readonly number[], nominal = 0.9): ShiftInterva
   if (k > 1) k--; // the last k whose P(T⁺ ≤ k − 1) is still within the tail
   const level = 1 - 2 * cdf[k - 1];
   return {
-    median: median(d as number[]),
+    median: sortedMedian(Float64Array.from(d).sort()),
     estimate: sortedMedian(w),
     lower: w[k - 1],
     upper: w[m - k],

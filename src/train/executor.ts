@@ -1,26 +1,21 @@
 /**
  * An Executor computes the gradient of one training step and evaluates a set of samples. The training loop
  * does not know whether this happens on the main thread (LocalExecutor, `--workers 1`) or in a pool of
- * worker threads (src/parallel/pool-executor.ts): both run the same micro-batches and sum their gradients
- * in the same fixed order, so the result does not depend on the number of workers.
+ * worker threads (src/parallel/pool-executor.ts): both run the same micro-batches and sum their gradients in
+ * the same fixed order (src/parallel/protocol.ts tells how and why), so the result does not depend on the
+ * number of workers.
  */
 import type { Network } from '../model/network.js';
-import { NO_AUGMENT, type AugmentOptions, type SampleSource } from './batch.js';
-import { allocMicroBatchBuffers, evalMicroBatch, runMicroBatch, type MicroBatchBuffers } from './microbatch.js';
+import type { AugmentOptions } from '../data/augment.js';
+import type { SampleSource } from './batch.js';
+import { allocMicroBatchBuffers, runMicroBatch, type MicroBatchBuffers } from './microbatch.js';
+import { evaluate, evalOutcome, type EvalOutcome } from './evaluate.js';
 
 export interface StepOutcome {
   /** mean loss over the global batch */
   loss: number;
   top1: number;
   topk: number;
-}
-
-export interface EvalOutcome {
-  /** mean loss over the evaluated samples */
-  loss: number;
-  top1: number;
-  topk: number;
-  count: number;
 }
 
 export interface Executor {
@@ -81,29 +76,8 @@ export class LocalExecutor implements Executor {
   }
 
   async evaluate(src: SampleSource, ids: Int32Array): Promise<EvalOutcome> {
-    return evaluateOn(this.net, src, ids, this.opts.microBatch, this.buf);
+    return evalOutcome(evaluate(this.net, src, ids, { chunk: this.opts.microBatch, buf: this.buf }));
   }
 
   async close(): Promise<void> {}
-}
-
-/** Eval-mode pass over `ids` in chunks of `chunk` samples. */
-export function evaluateOn(
-  net: Network,
-  src: SampleSource,
-  ids: ArrayLike<number>,
-  chunk: number,
-  buf: MicroBatchBuffers = allocMicroBatchBuffers(src, chunk),
-): EvalOutcome {
-  let lossSum = 0;
-  let top1 = 0;
-  let topk = 0;
-  for (let o = 0; o < ids.length; o += chunk) {
-    const count = Math.min(chunk, ids.length - o);
-    const r = evalMicroBatch(net, src, ids, o, count, buf, NO_AUGMENT);
-    lossSum += r.lossSum;
-    top1 += r.top1;
-    topk += r.topk;
-  }
-  return { loss: lossSum / ids.length, top1, topk, count: ids.length };
 }

@@ -3,21 +3,25 @@
  * paper's activation statistics after every epoch, metrics as JSON lines, atomic checkpoints, exact resume.
  *
  * Determinism: the permutation of epoch e is keyedRng(seed, e).permutation(N); dropout and augmentation are
- * keyed by (seed, step, sample id); the gradient of a step is the in-order sum of its micro-batches. So the
- * same seed gives the same run, a resumed run continues exactly, and the worker count changes nothing.
+ * keyed by (seed, step, sample id); the gradient of a step is the in-order sum of its micro-batches
+ * (src/parallel/protocol.ts). So the same seed gives the same run, a resumed run continues exactly, and the
+ * worker count changes nothing.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ElunetError } from '../errors.js';
 import { keyedRng } from '../rng.js';
 import { Network } from '../model/network.js';
-import type { ModelSpec } from '../model/spec.js';
+import { expandSpec, type ModelSpec } from '../model/spec.js';
+import { layoutFor } from '../model/params.js';
 import type { LayoutEntry, Optimizer } from '../optim/optimizer.js';
 import { LocalExecutor, type Executor } from './executor.js';
 import { UnitActivationStats } from './metrics.js';
 import { Progress, formatDuration } from './progress.js';
-import type { AugmentOptions, SampleSource } from './batch.js';
-import { saveCheckpoint, loadCheckpoint, optimizerSnapshot, checkpointExists, type Checkpoint } from './checkpoint.js';
+import type { AugmentOptions } from '../data/augment.js';
+import type { SampleSource } from './batch.js';
+import { evaluate, evalOutcome } from './evaluate.js';
+import { saveCheckpoint, loadCheckpoint, optimizerSnapshot, checkpointExists, type Checkpoint } from '../io/checkpoint.js';
 
 export interface EpochMetrics {
   epoch: number;
@@ -95,10 +99,9 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
     return ids;
   })();
 
-  // The main network holds the master parameters; with workers they live in shared memory.
-  const probe = new Network(o.spec, { maxBatch: 1 });
-  const paramCount = probe.paramCount;
-  const stateCount = probe.state.length;
+  // The main network holds the master parameters; with workers they live in shared memory. Their sizes
+  // come from the layout table, which allocates nothing.
+  const { paramCount, stateCount } = layoutFor(expandSpec(o.spec).layers);
   const params = allocFloats(paramCount, o.shared ?? false);
   const state = allocFloats(Math.max(stateCount, 1), o.shared ?? false).subarray(0, stateCount);
   const net = new Network(o.spec, { maxBatch: o.microBatch, params, state });
@@ -192,7 +195,7 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
       // End of epoch (or of the run): evaluation and the paper's activation statistics.
       const te = await executor.evaluate(o.test, testIds);
       const stats = new UnitActivationStats();
-      const trEval = evaluateWithStats(net, o.train, statsIds, o.microBatch, stats);
+      const trEval = evalOutcome(evaluate(net, o.train, statsIds, { chunk: o.microBatch, stats }));
       const act = stats.result();
       const secs = (Date.now() - epochStart) / 1000;
       const m: EpochMetrics = {
@@ -230,41 +233,6 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
     await executor.close();
   }
   return { net, history, seconds: elapsed() };
-}
-
-/** Eval-mode pass over `ids` that also accumulates the per-unit activation statistics. */
-export function evaluateWithStats(
-  net: Network,
-  src: SampleSource,
-  ids: Int32Array,
-  chunk: number,
-  stats: UnitActivationStats,
-): { loss: number; top1: number; count: number } {
-  const size = src.c * src.h * src.w;
-  const x = new Float32Array(chunk * size);
-  const labels = new Int32Array(chunk);
-  let lossSum = 0;
-  let top1 = 0;
-  for (let o = 0; o < ids.length; o += chunk) {
-    const count = Math.min(chunk, ids.length - o);
-    for (let k = 0; k < count; k++) {
-      const id = ids[o + k];
-      x.set(src.images.subarray(id * size, (id + 1) * size), k * size);
-      labels[k] = src.labels[id];
-    }
-    const out = net.forward(x, count, 'eval');
-    stats.add(net.hiddenActivations(), count);
-    const target = net.spec.loss === 'softmax-ce' ? labels : x;
-    lossSum += net.loss(target, count) * count;
-    if (net.spec.loss === 'softmax-ce') {
-      for (let r = 0; r < count; r++) {
-        let best = 0;
-        for (let j = 1; j < src.classes; j++) if (out[r * src.classes + j] > out[r * src.classes + best]) best = j;
-        if (best === labels[r]) top1++;
-      }
-    }
-  }
-  return { loss: lossSum / ids.length, top1, count: ids.length };
 }
 
 /** Reads a run's metrics.jsonl (for plots and reports). */

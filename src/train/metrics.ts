@@ -6,6 +6,7 @@
  *   training data, and the median of those means over all units (a "unit" of a conv layer is a channel,
  *   averaged over positions). The per-layer mean activation is reported beside it.
  */
+import { median } from '../stats/summary.js';
 
 /** Number of rows whose label is the arg-max of the row (top-1) and among the k largest (top-k). */
 export function countCorrect(
@@ -77,21 +78,4 @@ export class UnitActivationStats {
     });
     return { medianUnitActivation: median(all), layerMeanActivation };
   }
-}
-
-export function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-export function mean(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-export function std(values: number[]): number {
-  if (values.length < 2) return 0;
-  const m = mean(values);
-  return Math.sqrt(values.reduce((a, b) => a + (b - m) * (b - m), 0) / (values.length - 1));
 }

@@ -4,11 +4,12 @@
  * A step of global batch B is cut into micro-batches of fixed size m (the last one may be shorter). For each
  * micro-batch the network runs forward (batch-norm statistics over the micro-batch: "ghost batch norm";
  * dropout masks from keyedRng(seed, step, sample id)), its loss is scaled by 1/B, and its gradient is
- * accumulated into a freshly zeroed buffer. Whoever computes it, the numbers are the same; the caller then
- * sums the micro-batch gradients in micro-batch order.
+ * accumulated into a freshly zeroed buffer. Whoever computes it, the numbers are the same; how the
+ * micro-batch gradients are then summed is told once, in src/parallel/protocol.ts.
  */
 import type { Network } from '../model/network.js';
-import { assembleBatch, type AugmentOptions, type SampleSource } from './batch.js';
+import type { AugmentOptions } from '../data/augment.js';
+import { assembleBatch, type SampleSource } from './batch.js';
 import { countCorrect } from './metrics.js';
 
 export interface MicroBatchResult {
@@ -32,6 +33,16 @@ export function isReconstruction(net: Network): boolean {
   return net.spec.loss !== 'softmax-ce';
 }
 
+/** What the loss compares the output with: the labels of a classifier, the input of an autoencoder. */
+export function lossTarget(net: Network, buf: MicroBatchBuffers): Int32Array | Float32Array {
+  return isReconstruction(net) ? buf.x : buf.labels;
+}
+
+/** Correct top-1 and top-k counts of a forward's output (none for an autoencoder). */
+export function scoreOutput(net: Network, out: Float32Array, labels: Int32Array, count: number, classes: number): { top1: number; topk: number } {
+  return isReconstruction(net) ? { top1: 0, topk: 0 } : countCorrect(out, labels, count, classes);
+}
+
 /**
  * Forward + backward of samples ids[offset … offset+count) into net.grads (zeroed first).
  * The sample ids also key the dropout masks and augmentation.
@@ -52,39 +63,8 @@ export function runMicroBatch(
   const sampleIds = ids.subarray(offset, offset + count);
   net.zeroGrad();
   const out = net.forward(buf.x, count, 'train', { seed, step, sampleIds });
-  const target = isReconstruction(net) ? buf.x : buf.labels;
+  const target = lossTarget(net, buf);
   const loss = net.loss(target, count);
   net.backward(target, count, 1 / globalBatch);
-  let top1 = 0;
-  let topk = 0;
-  if (!isReconstruction(net)) {
-    const c = countCorrect(out, buf.labels, count, src.classes);
-    top1 = c.top1;
-    topk = c.topk;
-  }
-  return { loss: (loss * count) / globalBatch, top1, topk };
-}
-
-/** Eval-mode forward of samples ids[offset … offset+count): summed loss and correct counts. */
-export function evalMicroBatch(
-  net: Network,
-  src: SampleSource,
-  ids: ArrayLike<number>,
-  offset: number,
-  count: number,
-  buf: MicroBatchBuffers,
-  noAugment: AugmentOptions,
-): { lossSum: number; top1: number; topk: number; output: Float32Array } {
-  assembleBatch(buf.x, buf.labels, src, ids, offset, count, noAugment, 0, 0);
-  const out = net.forward(buf.x, count, 'eval');
-  const target = isReconstruction(net) ? buf.x : buf.labels;
-  const lossSum = net.loss(target, count) * count;
-  let top1 = 0;
-  let topk = 0;
-  if (!isReconstruction(net)) {
-    const c = countCorrect(out, buf.labels, count, src.classes);
-    top1 = c.top1;
-    topk = c.topk;
-  }
-  return { lossSum, top1, topk, output: out };
+  return { loss: (loss * count) / globalBatch, ...scoreOutput(net, out, buf.labels, count, src.classes) };
 }

@@ -2,12 +2,13 @@
  * The checks every test shares.
  *
  * expectClose   — elementwise comparison that prints the first differing pairs and the largest error.
- * gradCheck / assertGradients — analytic gradients against central finite differences (src/gradcheck.ts,
+ * gradCheck / assertGradients — analytic gradients against central finite differences (src/gradcheck/finite-difference.ts,
  *                 where the method is explained).
  */
 import { Rng } from '../../src/rng.js';
-export { gradCheck, assertGradients } from '../../src/gradcheck.js';
-export type { GradParam, GradCheckOptions, GradCheckResult } from '../../src/gradcheck.js';
+import { gradCheck, type GradCheckOptions, type GradCheckResult } from '../../src/gradcheck/finite-difference.js';
+export { gradCheck };
+export type { GradParam, GradCheckOptions, GradCheckResult } from '../../src/gradcheck/finite-difference.js';
 
 export interface CloseOptions {
   /** relative tolerance (× |expected|) */
@@ -75,3 +76,16 @@ export const FC_SEED = 20160201;
 export function fcParams(numRuns = 25): { seed: number; numRuns: number; verbose: number } {
   return { seed: FC_SEED, numRuns, verbose: 1 };
 }
+
+/** Runs the check and throws with the seed and the differing values if any element is off. */
+export function assertGradients(o: GradCheckOptions): GradCheckResult {
+  const r = gradCheck(o);
+  if (!r.ok) {
+    throw new Error(
+      `${o.name}: gradient check failed (seed ${o.seed}, tol ${o.tol ?? 1e-2}, worst error ${r.worst.toExponential(2)}):\n` +
+        r.failures.join('\n'),
+    );
+  }
+  return r;
+}
+

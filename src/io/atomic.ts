@@ -1,6 +1,8 @@
 /**
  * Atomic file replacement: a reader sees either the old file or the complete new one, never half of it.
+ * Every file elunet writes goes through here: checkpoints, metrics summaries, reports, charts.
  *
+ *   0. create the folder if it does not exist yet;
  *   1. write the data to `<path>.tmp-<pid>-<n>` in the same folder (same file system, so rename is atomic);
  *   2. fsync it (the bytes are on disk before the name points at them);
  *   3. rename it over `path` (POSIX rename replaces the target atomically);
@@ -13,7 +15,7 @@
  * `data` may be one buffer, a string, or an iterable of chunks; chunks let a checkpoint stream header and
  * tensors to disk without first copying them into one large buffer.
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
@@ -23,6 +25,7 @@ export type AtomicData = Uint8Array | string | Iterable<Uint8Array>;
 /** Writes `data` to `path` atomically (see the file header). Returns the number of bytes written. */
 export function writeFileAtomic(path: string, data: AtomicData): number {
   const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `${basename(path)}.tmp-${process.pid}-${counter++}`);
   const fd = openSync(tmp, 'wx');
   let bytes = 0;

@@ -1,6 +1,7 @@
 /**
- * Tables for reports and the console: a Markdown table (for report.md files) and a fixed-width text table
- * (for the side-by-side ELU vs ReLU comparison the CLI prints), plus the number formats both use.
+ * Tables, written once for every caller: a fixed-width text table for the terminal (`elunet models`,
+ * `elunet gradcheck`, `elunet compare`, the benchmarks) and a Markdown table for report.md files, plus the
+ * number formats both use.
  *
  * Columns whose body cells all look like numbers ("0.82", "1.23 ± 0.05", "12.5%", "−3") are right-aligned
  * unless an alignment is given, so digits line up. Widths count code points, so '±' and '→' count as one.
@@ -69,49 +70,35 @@ export function markdownTable(header: string[], rows: Cell[][], opts: TableOptio
   return [line(head), `| ${rule.join(' | ')} |`, ...cells.map(line)].join('\n') + '\n';
 }
 
-export interface ConsoleTableOptions extends TableOptions {
+export interface TextTableOptions extends TableOptions {
   /** a line printed above the table */
   title?: string;
   /** spaces between columns (default 2) */
   gap?: number;
+  /** the character of the rule under the header (default '-') */
+  rule?: string;
 }
 
 /**
- * A fixed-width text table for the terminal:
+ * A fixed-width text table for the terminal; `header` is one row, or several with the rule under the last.
+ * Lines carry no trailing spaces; the result has no final newline (print it with console.log).
  *
- *   metric        ELU            ReLU
- *   ────────────  ─────────────  ─────────────
- *   test error    0.82 ± 0.05 %  1.05 ± 0.07 %
+ *   metric      ELU          ReLU
+ *   ----------  -----------  -----------
+ *   test error  0.82 ± 0.05  1.05 ± 0.07
  */
-export function consoleTable(header: string[], rows: Cell[][], opts: ConsoleTableOptions = {}): string {
-  const { title, gap = 2 } = opts;
-  const { body, align } = prepare(header, rows, opts);
-  const widths = header.map((h, j) => Math.max(widthOf(h), ...body.map((r) => widthOf(r[j]))));
+export function textTable(header: string[] | string[][], rows: Cell[][], opts: TextTableOptions = {}): string {
+  const { title, gap = 2, rule = '-' } = opts;
+  const heads = Array.isArray(header[0]) ? (header as string[][]) : [header as string[]];
+  const last = heads[heads.length - 1];
+  const { body, align } = prepare(last, rows, opts);
+  const widths = last.map((_, j) => Math.max(...heads.map((h) => widthOf(h[j] ?? '')), ...body.map((r) => widthOf(r[j]))));
   const sep = ' '.repeat(gap);
-  const line = (r: string[]): string => r.map((t, j) => pad(t, widths[j], align[j])).join(sep).trimEnd();
+  const line = (r: string[]): string => widths.map((w, j) => pad(r[j] ?? '', w, align[j])).join(sep).trimEnd();
   const out: string[] = [];
   if (title) out.push(title);
-  out.push(line(header), widths.map((w) => '─'.repeat(w)).join(sep), ...body.map(line));
-  return out.join('\n') + '\n';
-}
-
-/** Mean and sample standard deviation (n − 1 in the denominator; 0 for a single value). NaN values are skipped. */
-export function meanStd(values: ArrayLike<number>): { mean: number; std: number; n: number } {
-  let n = 0;
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (Number.isNaN(values[i])) continue;
-    sum += values[i];
-    n++;
-  }
-  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
-  const mean = sum / n;
-  let ss = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (Number.isNaN(values[i])) continue;
-    ss += (values[i] - mean) ** 2;
-  }
-  return { mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, n };
+  out.push(...heads.map(line), widths.map((w) => rule.repeat(w)).join(sep), ...body.map(line));
+  return out.join('\n');
 }
 
 /** "1.23 ± 0.05" (or "1.23" when std is 0 or undefined), with an optional unit such as '%'. */

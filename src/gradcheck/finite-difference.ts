@@ -1,6 +1,6 @@
 /**
  * The gradient checker: analytic gradients against central finite differences. Used by the test suite
- * (test/util/check.ts re-exports it) and by `elunet gradcheck`.
+ * (test/util/check.ts re-exports it) and, through ./network.ts, by `elunet gradcheck`.
  *
  * How it works (and why it can fail):
  *  1. y = forward(); the output is reduced to a scalar L = Σ dout·y with a random upstream gradient dout,
@@ -13,7 +13,7 @@
  *  4. The error is |a − n| / max(|a| + |n|, floor): relative where gradients are large, absolute (÷ floor)
  *     where they are near zero, so tiny gradients do not fail on rounding noise.
  */
-import { Rng } from './rng.js';
+import { Rng } from '../rng.js';
 
 export interface GradParam {
   name: string;
@@ -162,16 +162,3 @@ export function gradCheck(o: GradCheckOptions): GradCheckResult {
   o.forward(); // leave outputs consistent with the restored parameters
   return { ok: failures.length === 0, worst, checked, skipped, failures: failures.filter((f) => f !== '') };
 }
-
-/** Runs the check and throws with the seed and the differing values if any element is off. */
-export function assertGradients(o: GradCheckOptions): GradCheckResult {
-  const r = gradCheck(o);
-  if (!r.ok) {
-    throw new Error(
-      `${o.name}: gradient check failed (seed ${o.seed}, tol ${o.tol ?? 1e-2}, worst error ${r.worst.toExponential(2)}):\n` +
-        r.failures.join('\n'),
-    );
-  }
-  return r;
-}
-

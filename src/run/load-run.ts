@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { ElunetError } from '../errors.js';
 import { Network } from '../model/network.js';
 import type { ModelSpec } from '../model/spec.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
-import type { PreprocessorState } from '../data/preprocess.js';
+import { loadCheckpoint, readCheckpointIndex } from '../io/checkpoint.js';
+import { validatePreprocessor, type PreprocessorState } from '../data/preprocess.js';
 
 export interface LoadedRun {
   net: Network;
@@ -20,13 +20,14 @@ export function loadRun(runDir: string, maxBatch = 64): LoadedRun {
   if (!existsSync(join(dir, 'checkpoint.json'))) {
     throw new ElunetError(`${runDir} holds no checkpoint (expected ${join(dir, 'checkpoint.json')}); pass the folder given to 'elunet train --out'`);
   }
-  const probe = loadCheckpoint(dir);
-  const spec = (probe.meta as { spec?: ModelSpec }).spec as ModelSpec;
+  // the spec from the index alone; the tensors are read and verified once, against the network's layouts
+  const spec = (readCheckpointIndex(dir).meta as { spec?: ModelSpec } | null)?.spec;
   if (!spec || !Array.isArray(spec.layers)) throw new ElunetError(`${join(dir, 'checkpoint.json')} has no model spec`);
   const net = new Network(spec, { maxBatch });
   const ck = loadCheckpoint(dir, { layout: [...net.layout], stateLayout: [...net.stateLayout] });
   net.params.set(ck.params);
   net.state.set(ck.state);
   const meta = ck.meta as Record<string, any>;
-  return { net, spec, meta, preprocess: meta.preprocess as PreprocessorState, classNames: meta.data?.classNames };
+  const preprocess = validatePreprocessor(meta.preprocess, `${join(dir, 'checkpoint.json')} meta.preprocess`);
+  return { net, spec, meta, preprocess, classNames: meta.data?.classNames };
 }

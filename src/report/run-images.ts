@@ -4,9 +4,9 @@
  */
 import { join } from 'node:path';
 import type { Network } from '../model/network.js';
-import { imageGrid } from '../report/grid.js';
-import { hexColor } from '../report/canvas.js';
-import type { SampleSource } from './batch.js';
+import { imageGrid } from './grid.js';
+import { hexColor } from './canvas.js';
+import type { SampleSource } from '../train/batch.js';
 
 const RED = hexColor('#c0392b');
 

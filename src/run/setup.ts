@@ -1,7 +1,9 @@
 /**
  * From user options to a ready-to-run training: load the data, fit the preprocessing on the training set,
- * build the model from the zoo, pick the optimizer and the learning-rate schedule. Used by `elunet train`,
- * `elunet compare` and the experiments, so every entry point trains the same way.
+ * build the model from the zoo, pick the optimizer and the learning-rate schedule, and run the training loop
+ * (on the main thread, or on a pool of workers). `runTraining` is the one way elunet trains: `elunet train`,
+ * `elunet compare` and every experiment call it, so every entry point trains the same way. A caller that
+ * trains many runs on the same data prepares it once (`prepareData`) and hands it to each run.
  */
 import { availableParallelism } from 'node:os';
 import { ElunetError } from '../errors.js';
@@ -9,15 +11,12 @@ import { loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/dataset.js';
 import { take } from '../data/dataset.js';
 import { fitPreprocessor, applyPreprocessor, type PreprocessorState, type PreprocessKind } from '../data/preprocess.js';
+import type { AugmentOptions } from '../data/augment.js';
 import { parseActivation, type ActivationName } from '../kernels/activation.js';
 import { models } from '../model/zoo.js';
 import type { ModelSpec } from '../model/spec.js';
-import { Sgd } from '../optim/sgd.js';
-import { Adam } from '../optim/adam.js';
-import type { LayoutEntry, Optimizer } from '../optim/optimizer.js';
-import { parseSchedule } from '../optim/schedule.js';
-import type { AugmentOptions } from './batch.js';
-import { trainLoop, type LoopOptions, type RunResult } from './loop.js';
+import { createOptimizer, parseSchedule, type LayoutEntry, type Optimizer } from '../optim/index.js';
+import { trainLoop, type LoopOptions, type RunResult } from '../train/loop.js';
 import { createPoolExecutor } from '../parallel/pool-executor.js';
 
 export interface TrainOptions {
@@ -136,23 +135,28 @@ export function buildSpec(
 
 export function makeOptimizerFactory(o: Pick<TrainOptions, 'optimizer' | 'momentum' | 'nesterov' | 'weightDecay'>) {
   return (layout: readonly LayoutEntry[]): Optimizer =>
-    o.optimizer === 'adam'
-      ? new Adam(layout, { weightDecay: o.weightDecay })
-      : new Sgd(layout, { momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
+    createOptimizer(o.optimizer, layout, { momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
+}
+
+/** Optimizer steps of a run: --iterations, or --epochs full batches of the training set (a last partial batch is dropped). */
+export function totalSteps(o: Pick<TrainOptions, 'epochs' | 'iterations' | 'batch'>, trainSamples: number): number {
+  return o.iterations ?? o.epochs * Math.floor(trainSamples / o.batch);
+}
+
+export interface RunHooks extends Pick<LoopOptions, 'log' | 'onEpoch'> {
+  /** data prepared by the caller (prepareData), shared by several runs; default: prepared from `o` */
+  data?: PreparedData;
+  /** more JSON for the checkpoint's meta (an experiment's fingerprint) */
+  meta?: Record<string, unknown>;
 }
 
 /** The whole training run described by `o`, in the folder o.out. */
-export async function runTraining(
-  o: TrainOptions,
-  hooks: Pick<LoopOptions, 'log' | 'onEpoch'> = {},
-): Promise<RunResult & { data: PreparedData; spec: ModelSpec }> {
+export async function runTraining(o: TrainOptions, hooks: RunHooks = {}): Promise<RunResult & { data: PreparedData; spec: ModelSpec }> {
+  const { data: prepared, meta, ...loopHooks } = hooks;
   const workers = o.workers;
-  const data = prepareData(o, workers > 1);
+  const data = prepared ?? prepareData(o, workers > 1);
   const spec = buildSpec(o, data.train);
-  const stepsPerEpoch = Math.floor(data.train.n / o.batch);
-  const totalSteps = o.iterations ?? o.epochs * stepsPerEpoch;
-  const schedule = parseSchedule(o.schedule, o.lr, { totalIters: totalSteps });
-  const lrAt = (step: number) => schedule.lr(step);
+  const schedule = parseSchedule(o.schedule, o.lr, { totalIters: totalSteps(o, data.train.n) });
   const result = await trainLoop({
     runDir: o.out,
     spec,
@@ -162,6 +166,7 @@ export async function runTraining(
       options: { ...o, dataSeed: o.dataSeed ?? 0, workers: undefined, out: undefined, resume: undefined, quiet: undefined },
       data: { source: data.train.source, name: data.train.name, classNames: data.train.classNames, c: data.train.c, h: data.train.h, w: data.train.w, classes: data.train.classes },
       preprocess: data.preprocess,
+      ...meta,
     },
     epochs: o.epochs,
     iterations: o.iterations,
@@ -170,7 +175,7 @@ export async function runTraining(
     seed: o.seed,
     augment: data.augment,
     makeOptimizer: makeOptimizerFactory(o),
-    lrAt,
+    lrAt: (step) => schedule.lr(step),
     statsSubset: o.statsSubset,
     checkpointEvery: o.checkpointEvery,
     resume: o.resume,
@@ -180,7 +185,7 @@ export async function runTraining(
       workers > 1
         ? (net) => createPoolExecutor({ net, train: data.train, test: data.test, workers, microBatch: o.microBatch, maxBatch: o.batch, seed: o.seed, augment: data.augment })
         : undefined,
-    ...hooks,
+    ...loopHooks,
   });
   return { ...result, data, spec };
 }
