@@ -12,6 +12,8 @@ import {
   batchNormUpdateRunning,
   batchNormForwardEval,
   batchNormBackward,
+  batchNormInvStd,
+  batchNormVariance,
   type BatchNormShape,
 } from '../src/kernels/batchnorm.js';
 import { ShapeError } from '../src/errors.js';
@@ -120,6 +122,21 @@ test('momentum 1 replaces the running statistics by the batch mean and the unbia
     }),
     fcParams(30),
   );
+});
+
+test('batchNormVariance gives back the biased batch variance from invStd, and batchNormInvStd inverts it', () => {
+  // channel 0 holds 1, 3 (σ² = 1), channel 1 holds 2, 2 (σ² = 0): 1/invStd² − ε may round below 0 there
+  const s = batchNormShape({ n: 2, c: 2 });
+  const { invStd } = train(f32([1, 2, 3, 2]), f32([1, 1]), f32([0, 0]), s);
+  const variance = new Float32Array(2);
+  batchNormVariance(variance, invStd, s, 1e-5);
+  // invStd is stored in float32 (~6e-8 relative), so σ² comes back to ~1e-7, and never below 0
+  expectClose(variance, [1, 0], { rtol: 1e-6, atol: 1e-6, name: 'variance' });
+  assert.ok(variance[1] >= 0);
+  const back = new Float32Array(2);
+  batchNormInvStd(back, variance, s, 1e-5);
+  // 1/√(σ² + ε) of the recovered σ²: within a few float32 roundings of the forward's own invStd
+  expectClose(back, invStd, { rtol: 1e-6, atol: 0, name: 'invStd round trip' });
 });
 
 test('property: xhat has per-channel mean 0 and variance σ²/(σ²+ε) ≈ 1, even for a large offset and a small spread', () => {

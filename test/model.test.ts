@@ -87,6 +87,8 @@ test('shape errors name the layer, what was expected and found, and the fix', ()
   assert.throws(() => expandSpec(spec([{ type: 'dense', units: 3, activation: 'gelu' as ActivationName }])), /unknown activation 'gelu'/);
   assert.throws(() => expandSpec(spec([{ type: 'dropout', rate: 1 }, { type: 'dense', units: 2 }])), /layer 0 \(dropout 1\): rate must be in \[0, 1\)/);
   assert.throws(() => expandSpec(spec([{ type: 'flatten' } as unknown as LayerSpec])), /layer 0: unknown layer type "flatten"/);
+  assert.throws(() => expandSpec(spec([{ type: 'dropout', rate: 0 }], { loss: 'mse' })), /the layers expand to nothing/);
+  assert.throws(() => expandSpec(spec([{ type: 'spp', levels: 4 } as unknown as LayerSpec])), /layer 0 \(spp \[4\]\): levels must be a non-empty list/);
   assert.throws(() => expandSpec(spec([{ type: 'dense', units: 2 }], { input: [1, 0, 28] })), /input must be \[channels, height, width\]/);
   assert.throws(() => new Network(spec([{ type: 'dense', units: 2 }]), { maxBatch: 0 }), /maxBatch must be an integer ≥ 1/);
 });

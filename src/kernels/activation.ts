@@ -15,6 +15,7 @@
  */
 import { ElunetError, ShapeError } from '../errors.js';
 import { eluBackward, eluForward } from './elu.js';
+import { identityBackward, identityForward } from './identity.js';
 import { LEAKY_RELU_DEFAULT_SLOPE, leakyReluBackward, leakyReluForward } from './leaky-relu.js';
 import { reluBackward, reluForward } from './relu.js';
 import { seluBackward, seluForward } from './selu.js';
@@ -80,8 +81,7 @@ export function activationForward(name: ActivationName, y: Float32Array, x: Floa
     case 'selu':
       return seluForward(y, x, count);
     case 'linear':
-      if (y !== x) for (let i = 0; i < count; i++) y[i] = x[i];
-      return;
+      return identityForward(y, x, count);
     case 'prelu':
       return preluHasWeights('activationForward');
     default:
@@ -110,8 +110,7 @@ export function activationBackward(
     case 'selu':
       return seluBackward(dx, dy, y, count);
     case 'linear':
-      for (let i = 0; i < count; i++) dx[i] += dy[i];
-      return;
+      return identityBackward(dx, dy, count);
     case 'prelu':
       return preluHasWeights('activationBackward');
     default:

@@ -9,6 +9,9 @@
  *   xhat[n,c,s] = (x[n,c,s] − μ_c) · invStd_c                  y[n,c,s] = γ_c · xhat[n,c,s] + β_c
  * Running statistics (PyTorch: the running variance uses the UNBIASED batch variance, momentum 0.1):
  *   runMean_c ← (1 − m)·runMean_c + m·μ_c            runVar_c ← (1 − m)·runVar_c + m·σ²_c·M/(M − 1)
+ * The batch statistics a network hands out (and data-parallel training exchanges) are μ and σ², while the
+ * kernels keep invStd; two small conversions go between them:
+ *   σ²_c = max(0, 1/invStd_c² − ε)   (batchNormVariance)          invStd_c = 1/√(σ²_c + ε)   (batchNormInvStd)
  * Evaluation (running statistics):
  *   y[n,c,s] = γ_c · (x[n,c,s] − runMean_c) / √(runVar_c + ε) + β_c
  *
@@ -117,6 +120,19 @@ export function batchNormUpdateRunning(
     runMean[ch] = (1 - momentum) * runMean[ch] + momentum * mean[ch];
     runVar[ch] = (1 - momentum) * runVar[ch] + momentum * biasedVar * unbias;
   }
+}
+
+/** variance[c] = max(0, 1/invStd[c]² − ε): the biased variance a training forward used (max: float32 rounding). */
+export function batchNormVariance(variance: Float32Array, invStd: Float32Array, s: BatchNormShape, eps = 1e-5): void {
+  for (let ch = 0; ch < s.c; ch++) {
+    const inv = invStd[ch];
+    variance[ch] = Math.max(0, 1 / (inv * inv) - eps);
+  }
+}
+
+/** invStd[c] = 1/√(variance[c] + ε): the inverse of batchNormVariance, up to float32 rounding. */
+export function batchNormInvStd(invStd: Float32Array, variance: Float32Array, s: BatchNormShape, eps = 1e-5): void {
+  for (let ch = 0; ch < s.c; ch++) invStd[ch] = 1 / Math.sqrt(variance[ch] + eps);
 }
 
 /** Evaluation forward: normalizes with the running statistics (an affine map per channel). */

@@ -1,6 +1,7 @@
-/** The model layer: typed spec, parameter layout, Network, zoo (docs/models.md). */
+/** The model layer: typed spec, layer table, parameter layout, Network, zoo (docs/models.md). */
 export * from './spec.js';
 export * from './params.js';
 export * from './network.js';
 export * from './zoo.js';
-export { globalAvgPoolForward, globalAvgPoolBackward, type GapShape } from './global-avg-pool.js';
+export { LAYERS, implOf, type LayerOf, type LayerInit } from './layers/index.js';
+export type * from './layers/layer.js';

@@ -15,11 +15,18 @@
  *
  * Batch-norm running statistics are not trained: they live in a separate `state` buffer with its own table.
  */
-import { ShapeError } from '../errors.js';
-import { type Layer, dimsSize } from './spec.js';
+import { ElunetError, ShapeError } from '../errors.js';
+import type { Allocator } from '../kernels/kernel-set.js';
+import { glorotUniform, heNormal, heUniform, lecunNormal } from '../kernels/init.js';
+import { keyedRng } from '../rng.js';
+import { type Layer, implOf } from './layers/index.js';
+import type { ParamRole } from './layers/layer.js';
+import type { InitName } from './spec.js';
+
+export type { ParamRole } from './layers/layer.js';
 
 export interface ParamEntry {
-  /** e.g. 'conv1.weight', 'conv1.bias', 'conv2.bn.gamma', 'dense1.prelu.slope' */
+  /** e.g. 'conv1.weight', 'conv1.bias', 'conv2.bn.gamma', 'dense1.act.slope' */
   name: string;
   shape: number[];
   /** first element in the flat buffer */
@@ -28,29 +35,19 @@ export interface ParamEntry {
   size: number;
 }
 
-/** What a parameter is for, which decides how initParams fills it. */
-export type ParamRole =
-  | { role: 'weight'; fanIn: number; fanOut: number }
-  | { role: 'bias' }
-  | { role: 'gamma' }
-  | { role: 'beta' }
-  | { role: 'prelu-slope' }
-  | { role: 'running-mean' }
-  | { role: 'running-var' };
-
 /** Appends entries back to back (no padding), so offsets are running sums of sizes. */
 export class LayoutBuilder {
   readonly entries: ParamEntry[] = [];
   readonly roles: ParamRole[] = [];
   total = 0;
 
-  add(name: string, shape: number[], role: ParamRole): ParamEntry {
+  /** Appends an entry and returns its index. */
+  add(name: string, shape: number[], role: ParamRole): number {
     const size = shape.reduce((a, b) => a * b, 1);
-    const e: ParamEntry = { name, shape: [...shape], offset: this.total, size };
-    this.entries.push(e);
+    this.entries.push({ name, shape: [...shape], offset: this.total, size });
     this.roles.push(role);
     this.total += size;
-    return e;
+    return this.entries.length - 1;
   }
 }
 
@@ -78,52 +75,9 @@ export function layoutFor(layers: readonly Layer[]): ModelLayout {
   const layerParams: number[][] = [];
   const layerState: number[][] = [];
   for (const l of layers) {
-    const mine: number[] = [];
-    const mineState: number[] = [];
-    const addP = (suffix: string, shape: number[], role: ParamRole): void => {
-      mine.push(p.entries.length);
-      p.add(`${l.name}.${suffix}`, shape, role);
-    };
-    const addS = (suffix: string, shape: number[], role: ParamRole): void => {
-      mineState.push(s.entries.length);
-      s.add(`${l.name}.${suffix}`, shape, role);
-    };
-    switch (l.kind) {
-      case 'conv': {
-        const k2 = l.size * l.size;
-        addP('weight', [l.filters, l.in.c, l.size, l.size], { role: 'weight', fanIn: l.in.c * k2, fanOut: l.filters * k2 });
-        if (l.bias) addP('bias', [l.filters], { role: 'bias' });
-        break;
-      }
-      case 'dense': {
-        const inF = dimsSize(l.in);
-        addP('weight', [l.units, inF], { role: 'weight', fanIn: inF, fanOut: l.units });
-        if (l.bias) addP('bias', [l.units], { role: 'bias' });
-        break;
-      }
-      case 'bn':
-        addP('gamma', [l.in.c], { role: 'gamma' });
-        addP('beta', [l.in.c], { role: 'beta' });
-        addS('running_mean', [l.in.c], { role: 'running-mean' });
-        addS('running_var', [l.in.c], { role: 'running-var' });
-        break;
-      case 'act':
-        if (l.act === 'prelu') addP('slope', [l.in.c], { role: 'prelu-slope' });
-        break;
-      case 'pool':
-      case 'spp':
-      case 'gap':
-      case 'flatten':
-      case 'dropout':
-      case 'alpha-dropout':
-        break;
-      default: {
-        const _: never = l;
-        throw new Error(`layoutFor: unhandled layer ${JSON.stringify(_)}`);
-      }
-    }
-    layerParams.push(mine);
-    layerState.push(mineState);
+    const impl = implOf(l.kind);
+    layerParams.push((impl.params?.(l) ?? []).map((t) => p.add(`${l.name}.${t.name}`, t.shape, t.role)));
+    layerState.push((impl.state?.(l) ?? []).map((t) => s.add(`${l.name}.${t.name}`, t.shape, t.role)));
   }
   return {
     params: p.entries,
@@ -137,14 +91,35 @@ export function layoutFor(layers: readonly Layer[]): ModelLayout {
   };
 }
 
+/**
+ * Fills every tensor from its role: weight tensor k (counted over weights only) draws from keyedRng(seed, k)
+ * by the spec's init, so the same seed gives the same weights whatever the activation, BN or PReLU choice;
+ * every other tensor is filled with its value (biases and β 0, γ 1, PReLU slopes 0.25, running var 1).
+ */
+export function fillTensors(views: readonly Float32Array[], roles: readonly ParamRole[], init: InitName, seed: number): void {
+  let weightIndex = 0;
+  views.forEach((v, k) => {
+    const r = roles[k];
+    if (r.role === 'fill') {
+      v.fill(r.value);
+      return;
+    }
+    const rng = keyedRng(seed, weightIndex++);
+    if (init === 'he-normal') heNormal(v, r.fanIn, rng);
+    else if (init === 'he-uniform') heUniform(v, r.fanIn, rng);
+    else if (init === 'lecun-normal') lecunNormal(v, r.fanIn, rng);
+    else glorotUniform(v, r.fanIn, r.fanOut, rng);
+  });
+}
+
 /** One subarray view per entry, made once. */
 export function makeViews(buf: Float32Array, layout: readonly ParamEntry[]): Float32Array[] {
   return layout.map((e) => buf.subarray(e.offset, e.offset + e.size));
 }
 
-/** Returns `buf` if it has exactly `size` floats, a fresh zeroed buffer if `buf` is undefined; throws otherwise. */
-export function ensureBuffer(what: string, buf: Float32Array | undefined, size: number): Float32Array {
-  if (buf === undefined) return new Float32Array(size);
+/** Returns `buf` if it has exactly `size` floats, a fresh zeroed buffer from `alloc` if `buf` is undefined; throws otherwise. */
+export function ensureBuffer(what: string, buf: Float32Array | undefined, size: number, alloc: Allocator): Float32Array {
+  if (buf === undefined) return alloc.f32(size);
   if (!(buf instanceof Float32Array)) {
     throw new ShapeError(`${what}: expected a Float32Array, got ${Object.prototype.toString.call(buf)}`);
   }
@@ -155,6 +130,53 @@ export function ensureBuffer(what: string, buf: Float32Array | undefined, size: 
     );
   }
   return buf;
+}
+
+/**
+ * The flat buffers of one model — params, grads (same layout) and state — with a view per entry, made once.
+ * Buffers the caller gives (SharedArrayBuffer views, say) are used as they are, and a given state is kept;
+ * the others come from `alloc`, and a new state starts reset (running mean 0, running var 1).
+ */
+export class ParamBuffers {
+  readonly params: Float32Array;
+  readonly grads: Float32Array;
+  readonly state: Float32Array;
+  readonly paramViews: Float32Array[];
+  readonly gradViews: Float32Array[];
+  readonly stateViews: Float32Array[];
+
+  constructor(
+    readonly layout: ModelLayout,
+    private readonly init: InitName,
+    private readonly owner: string,
+    given: { params?: Float32Array; grads?: Float32Array; state?: Float32Array },
+    alloc: Allocator,
+  ) {
+    this.params = ensureBuffer(`${owner}: params`, given.params, layout.paramCount, alloc);
+    this.grads = ensureBuffer(`${owner}: grads`, given.grads, layout.paramCount, alloc);
+    this.state = ensureBuffer(`${owner}: state`, given.state, layout.stateCount, alloc);
+    this.paramViews = makeViews(this.params, layout.params);
+    this.gradViews = makeViews(this.grads, layout.params);
+    this.stateViews = makeViews(this.state, layout.state);
+    if (given.state === undefined) this.resetState();
+  }
+
+  /** Every parameter from `seed` (fillTensors), and the state reset. */
+  fill(seed: number): void {
+    fillTensors(this.paramViews, this.layout.paramRoles, this.init, seed);
+    this.resetState();
+  }
+
+  resetState(): void {
+    fillTensors(this.stateViews, this.layout.stateRoles, this.init, 0);
+  }
+
+  /** The index of the parameter called `name` ('conv1.weight'); an ElunetError lists the names otherwise. */
+  indexOf(name: string): number {
+    const k = this.layout.params.findIndex((e) => e.name === name);
+    if (k < 0) throw new ElunetError(`${this.owner}: no parameter '${name}'; it has ${this.layout.params.map((e) => e.name).join(', ')}`);
+    return k;
+  }
 }
 
 /** The layout as a text table (name, shape, offset, size). */

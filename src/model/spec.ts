@@ -11,44 +11,28 @@
  *
  *   conv(8, 3×3) → act(elu) → maxpool(2×2) → flatten → dense(10)
  *
- * A conv or dense entry becomes  conv|dense → [bn] → [act] ; `activation` omitted means the model-wide one,
- * 'none' or 'linear' means no activation layer. A dense entry flattens its input first (NCHW memory is already
- * flat per sample, so flatten only renames the shape). A dropout entry becomes alpha-dropout in a SELU model.
+ * Each entry type belongs to a layer file (layers/conv.ts owns { type: 'conv' }, …), which checks the entry and
+ * says which layers it becomes; `LayerSpec` is the union of those entry types, taken from the layer table. A
+ * conv or dense entry becomes conv|dense → [bn] → [act] (addNormAct below): `activation` omitted means the
+ * model-wide one, 'none' or 'linear' means no activation layer, 'prelu' a PReLU layer.
  *
  * Every shape is checked here, once, when the model is built; the message names the layer (its index in
  * `spec.layers`, counted from 0, and its kind), what it expected, what it found and the fix.
  */
 import { ShapeError } from '../errors.js';
 import { type ActivationName, parseActivation } from '../kernels/activation.js';
+import { type Layer, type LayerInit, type LayerSpec, SPEC_PARTS, implOf } from './layers/index.js';
+import { type Dims, type Expansion, dimsSize, isPosInt } from './layers/layer.js';
+import { LOSSES, type LossName } from './loss.js';
 
-/** A layer's activation: a kernel name, or 'none' (no activation layer; 'linear' means the same). */
-export type Act = ActivationName | 'none';
-
-/** Padding of a convolution: a number on every side, 'same' (stride 1: output = input size), or 'valid' (0). */
-export type ConvPadSpec = number | 'same' | 'valid';
-
-export type LayerSpec =
-  | {
-      type: 'conv';
-      filters: number;
-      size: number;
-      /** default 1 */
-      stride?: number;
-      /** default 'same' when stride is 1, else 0 */
-      pad?: ConvPadSpec;
-      /** default: the model-wide activation */
-      activation?: Act;
-      /** conv → BN → activation; the conv then has no bias (BN's β takes its place) */
-      batchNorm?: boolean;
-    }
-  | { type: 'dense'; units: number; activation?: Act; batchNorm?: boolean }
-  | { type: 'maxpool' | 'avgpool'; size: number; stride?: number; pad?: number }
-  | { type: 'spp'; levels: number[] }
-  | { type: 'globalavgpool' }
-  | { type: 'dropout'; rate: number };
+export type { Layer, LayerKind, LayerSpec } from './layers/index.js';
+export type { Act, Dims } from './layers/layer.js';
+export { dimsSize } from './layers/layer.js';
+export type { ConvPadSpec, Pad4 } from './layers/conv.js';
+export type { LossName } from './loss.js';
 
 export type InitName = 'he-normal' | 'he-uniform' | 'lecun-normal' | 'glorot-uniform';
-export type LossName = 'softmax-ce' | 'mse' | 'sigmoid-ce';
+const INIT_NAMES: readonly InitName[] = ['he-normal', 'he-uniform', 'lecun-normal', 'glorot-uniform'];
 
 export interface ModelSpec {
   name: string;
@@ -61,45 +45,6 @@ export interface ModelSpec {
   layers: LayerSpec[];
 }
 
-/** The shape of one sample at some point of the network. A flat vector of u values is (u, 1, 1). */
-export interface Dims {
-  c: number;
-  h: number;
-  w: number;
-}
-
-/** Padding on each side, as conv2dShape takes it. */
-export interface Pad4 {
-  top: number;
-  bottom: number;
-  left: number;
-  right: number;
-}
-
-interface LayerBase {
-  /** name used for parameters, the summary and hiddenActivations, e.g. 'conv3', 'conv3.bn', 'conv3.act' */
-  name: string;
-  /** index of the spec entry this layer came from (for messages) */
-  specIndex: number;
-  in: Dims;
-  out: Dims;
-}
-
-/** A simple layer: one kernel (or a renaming) with known input and output shapes. */
-export type Layer =
-  | (LayerBase & { kind: 'conv'; filters: number; size: number; stride: number; pad: Pad4; bias: boolean })
-  | (LayerBase & { kind: 'bn' })
-  | (LayerBase & { kind: 'act'; act: ActivationName; /** α (elu) or slope (lrelu); NaN if unused */ param: number })
-  | (LayerBase & { kind: 'pool'; op: 'max' | 'avg'; size: number; stride: number; pad: number })
-  | (LayerBase & { kind: 'spp'; levels: number[] })
-  | (LayerBase & { kind: 'gap' })
-  | (LayerBase & { kind: 'flatten' })
-  | (LayerBase & { kind: 'dense'; units: number; bias: boolean })
-  | (LayerBase & { kind: 'dropout'; rate: number })
-  | (LayerBase & { kind: 'alpha-dropout'; rate: number });
-
-export type LayerKind = Layer['kind'];
-
 export interface ExpandedModel {
   spec: ModelSpec;
   layers: Layer[];
@@ -110,38 +55,19 @@ export interface ExpandedModel {
   hidden: number[];
 }
 
-export const dimsSize = (d: Dims): number => d.c * d.h * d.w;
-
 /** '32×16×16' for a map, '128' for a vector. */
 export function formatDims(d: Dims): string {
   return d.h === 1 && d.w === 1 ? `${d.c}` : `${d.c}×${d.h}×${d.w}`;
 }
 
-/** A short description of a spec entry for messages: 'conv 3×3', 'maxpool 2×2', 'dense 128'. */
-export function describeLayerSpec(l: LayerSpec): string {
-  switch (l.type) {
-    case 'conv':
-      return `conv ${l.size}×${l.size}${(l.stride ?? 1) !== 1 ? `/${l.stride}` : ''}, ${l.filters} filters`;
-    case 'dense':
-      return `dense ${l.units}`;
-    case 'maxpool':
-    case 'avgpool':
-      return `${l.type} ${l.size}×${l.size}`;
-    case 'spp':
-      return `spp [${l.levels.join(', ')}]`;
-    case 'globalavgpool':
-      return 'globalavgpool';
-    case 'dropout':
-      return `dropout ${l.rate}`;
-    default: {
-      const _: never = l;
-      return String((_ as { type: unknown }).type);
-    }
-  }
+/** The spec part (layer file) that expands an entry, or undefined for an unknown type. */
+function partOf(e: LayerSpec) {
+  return SPEC_PARTS.find((p) => p.types.includes(e.type));
 }
 
-function isPosInt(n: unknown): n is number {
-  return typeof n === 'number' && Number.isInteger(n) && n >= 1;
+/** A short description of a spec entry for messages: 'conv 3×3', 'maxpool 2×2', 'dense 128'. */
+export function describeLayerSpec(e: LayerSpec): string {
+  return partOf(e)?.describe(e) ?? String(e.type);
 }
 
 /**
@@ -162,148 +88,67 @@ export function expandSpec(spec: ModelSpec): ExpandedModel {
     name === 'elu' ? (spec.activation.name === 'elu' ? spec.activation.alpha ?? 1 : 1)
     : name === 'lrelu' ? (spec.activation.name === 'lrelu' ? spec.activation.slope ?? 0.1 : 0.1)
     : NaN;
-  const selu = modelAct === 'selu';
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
     throw new ShapeError(`${model}: layers must be a non-empty list; add at least one dense or conv layer`);
   }
 
   const layers: Layer[] = [];
   const hidden: number[] = [];
-  const count: Record<string, number> = {};
-  const nextName = (base: string): string => `${base}${(count[base] = (count[base] ?? 0) + 1)}`;
-  let cur: Dims = { c: c0, h: h0, w: w0 };
-  // the last conv/dense entry is the output layer, not a hidden one
-  let lastTrainable = -1;
-  spec.layers.forEach((l, i) => {
-    if (l && (l.type === 'conv' || l.type === 'dense')) lastTrainable = i;
+  const count = new Map<string, number>();
+  let dims: Dims = { c: c0, h: h0, w: w0 };
+  // the last block (conv/dense entry) is the output layer, not a hidden one
+  let lastBlock = -1;
+  spec.layers.forEach((e, i) => {
+    if (e && partOf(e)?.block) lastBlock = i;
   });
 
-  spec.layers.forEach((l, i) => {
-    if (!l || typeof l !== 'object') {
-      throw new ShapeError(`${model}, layer ${i}: expected an object such as { type: 'dense', units: 10 }, got ${JSON.stringify(l)}`);
+  spec.layers.forEach((e, i) => {
+    if (!e || typeof e !== 'object') {
+      throw new ShapeError(`${model}, layer ${i}: expected an object such as { type: 'dense', units: 10 }, got ${JSON.stringify(e)}`);
     }
-    const where = `${model}, layer ${i} (${describeLayerSpec(l)})`;
-    const push = (layer: Layer): void => {
-      layers.push(layer);
-      cur = layer.out;
-    };
-    const addBnAct = (base: string, act: Act | undefined, bn: boolean | undefined): void => {
-      if (bn) push({ kind: 'bn', name: `${base}.bn`, specIndex: i, in: cur, out: cur });
-      const a = act === undefined ? modelAct : act === 'none' ? 'linear' : parseActivation(act);
-      if (a !== 'linear') push({ kind: 'act', name: `${base}.act`, specIndex: i, in: cur, out: cur, act: a, param: actParam(a) });
-      if (i !== lastTrainable) hidden.push(layers.length - 1);
-    };
-    switch (l.type) {
-      case 'conv': {
-        if (!isPosInt(l.filters)) throw new ShapeError(`${where}: filters must be a positive integer, got ${l.filters}`);
-        if (!isPosInt(l.size)) throw new ShapeError(`${where}: size (kernel height = width) must be a positive integer, got ${l.size}`);
-        const stride = l.stride ?? 1;
-        if (!isPosInt(stride)) throw new ShapeError(`${where}: stride must be a positive integer, got ${l.stride}`);
-        const padSpec = l.pad ?? (stride === 1 ? 'same' : 0);
-        let pad: Pad4;
-        if (padSpec === 'same') {
-          if (stride !== 1) {
-            throw new ShapeError(`${where}: pad 'same' needs stride 1, got stride ${stride}; give the padding as a number`);
-          }
-          // PyTorch's rule: k−1 in total, ⌊(k−1)/2⌋ before and the rest after (a 2×2 kernel pads 0 top, 1 bottom)
-          const before = Math.floor((l.size - 1) / 2);
-          const after = l.size - 1 - before;
-          pad = { top: before, bottom: after, left: before, right: after };
-        } else if (padSpec === 'valid') {
-          pad = { top: 0, bottom: 0, left: 0, right: 0 };
-        } else if (typeof padSpec === 'number' && Number.isInteger(padSpec) && padSpec >= 0) {
-          pad = { top: padSpec, bottom: padSpec, left: padSpec, right: padSpec };
-        } else {
-          throw new ShapeError(`${where}: pad must be 'same', 'valid' or an integer ≥ 0, got ${JSON.stringify(padSpec)}`);
-        }
-        const ph = cur.h + pad.top + pad.bottom;
-        const pw = cur.w + pad.left + pad.right;
-        if (ph < l.size || pw < l.size) {
-          throw new ShapeError(
-            `${where}: input is ${cur.h}×${cur.w} (${ph}×${pw} after padding), smaller than the ${l.size}×${l.size} kernel; ` +
-              `use pad 'same', a smaller kernel, or remove a pooling layer before it`,
-          );
-        }
-        const out: Dims = {
-          c: l.filters,
-          h: Math.floor((ph - l.size) / stride) + 1,
-          w: Math.floor((pw - l.size) / stride) + 1,
-        };
-        const name = nextName('conv');
-        push({ kind: 'conv', name, specIndex: i, in: cur, out, filters: l.filters, size: l.size, stride, pad, bias: !l.batchNorm });
-        addBnAct(name, l.activation, l.batchNorm);
-        return;
-      }
-      case 'dense': {
-        if (!isPosInt(l.units)) throw new ShapeError(`${where}: units must be a positive integer, got ${l.units}`);
-        if (cur.h !== 1 || cur.w !== 1) {
-          const flat: Dims = { c: dimsSize(cur), h: 1, w: 1 };
-          push({ kind: 'flatten', name: nextName('flatten'), specIndex: i, in: cur, out: flat });
-        }
-        const name = nextName('dense');
-        push({ kind: 'dense', name, specIndex: i, in: cur, out: { c: l.units, h: 1, w: 1 }, units: l.units, bias: !l.batchNorm });
-        addBnAct(name, l.activation, l.batchNorm);
-        return;
-      }
-      case 'maxpool':
-      case 'avgpool': {
-        if (!isPosInt(l.size)) throw new ShapeError(`${where}: size must be a positive integer, got ${l.size}`);
-        const stride = l.stride ?? l.size;
-        const pad = l.pad ?? 0;
-        if (!isPosInt(stride)) throw new ShapeError(`${where}: stride must be a positive integer, got ${l.stride}`);
-        if (!(Number.isInteger(pad) && pad >= 0 && 2 * pad <= l.size)) {
-          throw new ShapeError(`${where}: pad must be an integer in [0, ${Math.floor(l.size / 2)}] (at most half the window), got ${pad}`);
-        }
-        if (cur.h + 2 * pad < l.size || cur.w + 2 * pad < l.size) {
-          throw new ShapeError(
-            `${where}: input is ${cur.h}×${cur.w}, smaller than the pool window ${l.size}×${l.size}; remove the pool or pad the input`,
-          );
-        }
-        const out: Dims = {
-          c: cur.c,
-          h: Math.floor((cur.h + 2 * pad - l.size) / stride) + 1,
-          w: Math.floor((cur.w + 2 * pad - l.size) / stride) + 1,
-        };
-        const op = l.type === 'maxpool' ? 'max' : 'avg';
-        push({ kind: 'pool', name: nextName(`${op}pool`), specIndex: i, in: cur, out, op, size: l.size, stride, pad });
-        return;
-      }
-      case 'spp': {
-        if (!Array.isArray(l.levels) || l.levels.length === 0 || !l.levels.every(isPosInt)) {
-          throw new ShapeError(`${where}: levels must be a non-empty list of positive integers, got ${JSON.stringify(l.levels)}; e.g. [1, 2, 4]`);
-        }
-        let cells = 0;
-        for (const L of l.levels) cells += L * L;
-        push({ kind: 'spp', name: nextName('spp'), specIndex: i, in: cur, out: { c: cur.c * cells, h: 1, w: 1 }, levels: [...l.levels] });
-        return;
-      }
-      case 'globalavgpool':
-        push({ kind: 'gap', name: nextName('gap'), specIndex: i, in: cur, out: { c: cur.c, h: 1, w: 1 } });
-        return;
-      case 'dropout': {
-        if (!(typeof l.rate === 'number' && l.rate >= 0 && l.rate < 1)) {
-          throw new ShapeError(`${where}: rate must be in [0, 1) (the fraction of units dropped), got ${l.rate}; use 0 or remove the layer to disable it`);
-        }
-        if (l.rate === 0) return; // rate 0 is the identity: no layer, no mask
-        const kind = selu ? 'alpha-dropout' : 'dropout';
-        push({ kind, name: nextName(kind), specIndex: i, in: cur, out: cur, rate: l.rate });
-        return;
-      }
-      default: {
-        const _: never = l;
-        throw new ShapeError(
-          `${model}, layer ${i}: unknown layer type ${JSON.stringify((_ as { type?: unknown })?.type)}; ` +
-            `expected one of conv, dense, maxpool, avgpool, spp, globalavgpool, dropout`,
-        );
-      }
+    const part = partOf(e);
+    if (!part) {
+      throw new ShapeError(
+        `${model}, layer ${i}: unknown layer type ${JSON.stringify(e.type)}; expected one of ${SPEC_PARTS.flatMap((p) => p.types).join(', ')}`,
+      );
     }
+    const where = `${model}, layer ${i} (${part.describe(e)})`;
+    const add = (l: LayerInit): void => {
+      const out = implOf(l.kind).outShape(l, dims, where);
+      layers.push({ ...l, specIndex: i, in: dims, out });
+      dims = out;
+    };
+    const b: Expansion = {
+      where,
+      get dims() {
+        return dims;
+      },
+      activation: modelAct,
+      nextName(base) {
+        const k = (count.get(base) ?? 0) + 1;
+        count.set(base, k);
+        return `${base}${k}`;
+      },
+      add,
+      addNormAct(base, act, batchNorm) {
+        if (batchNorm) add({ kind: 'bn', name: `${base}.bn` });
+        const a = act === undefined ? modelAct : act === 'none' ? 'linear' : parseActivation(act);
+        if (a === 'prelu') add({ kind: 'prelu', name: `${base}.act` });
+        else if (a !== 'linear') add({ kind: 'act', name: `${base}.act`, act: a, param: actParam(a) });
+      },
+    };
+    part.expand(e, b);
+    if (part.block && i !== lastBlock) hidden.push(layers.length - 1);
   });
 
-  if (!['softmax-ce', 'mse', 'sigmoid-ce'].includes(spec.loss)) {
+  if (!Object.hasOwn(LOSSES, spec.loss)) {
     throw new ShapeError(`${model}: unknown loss ${JSON.stringify(spec.loss)}; expected softmax-ce, mse or sigmoid-ce`);
   }
-  if (!['he-normal', 'he-uniform', 'lecun-normal', 'glorot-uniform'].includes(spec.init)) {
+  if (!INIT_NAMES.includes(spec.init)) {
     throw new ShapeError(`${model}: unknown init ${JSON.stringify(spec.init)}; expected he-normal, he-uniform, lecun-normal or glorot-uniform`);
+  }
+  if (layers.length === 0) {
+    throw new ShapeError(`${model}: the layers expand to nothing (a dropout of rate 0 adds no layer); add at least one dense or conv layer`);
   }
   const last = layers[layers.length - 1];
   if (spec.loss === 'softmax-ce' && (last.out.h !== 1 || last.out.w !== 1)) {

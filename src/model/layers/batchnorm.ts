@@ -1,0 +1,65 @@
+/**
+ * bn: batch normalization per channel, y = γ·(x − μ)/√(σ² + ε) + β (kernels/batchnorm.ts,
+ * docs/kernels/batchnorm.md). Added by a conv or dense entry with batchNorm: true, never written alone.
+ *
+ *   x, y: (N,C,S)   γ, β: (C) parameters   running mean, running var: (C) state   S = H·W, or 1 after dense
+ *
+ * train mode: μ, σ² of the batch; the forward writes them into the network's batch-statistics vector, and
+ * the running statistics move only when the caller applies such a vector (applyStats, in a fixed order).
+ * eval mode: the running statistics. The backward is that of the train-mode forward.
+ */
+import { batchNormShape } from '../../kernels/batchnorm.js';
+import type { LayerBase, LayerImpl } from './layer.js';
+
+/** ε of every batch-norm layer (PyTorch's default). */
+export const BN_EPS = 1e-5;
+/** Momentum of the running statistics (PyTorch's default). */
+export const BN_MOMENTUM = 0.1;
+
+export interface BatchNormLayer extends LayerBase {
+  kind: 'bn';
+}
+
+export const batchNorm: LayerImpl<BatchNormLayer> = {
+  describe: () => 'batchnorm',
+  outShape: (_, x) => x,
+  params: (l) => [
+    { name: 'gamma', shape: [l.in.c], role: { role: 'fill', value: 1 } },
+    { name: 'beta', shape: [l.in.c], role: { role: 'fill', value: 0 } },
+  ],
+  state: (l) => [
+    { name: 'running_mean', shape: [l.in.c], role: { role: 'fill', value: 0 } },
+    { name: 'running_var', shape: [l.in.c], role: { role: 'fill', value: 1 } },
+  ],
+  // mean (C values), then the biased variance (C values)
+  statsSize: (l) => 2 * l.in.c,
+  output: 'new',
+
+  build(l, { params: [gamma, beta], grads: [dgamma, dbeta], state: [runMean, runVar], stats, statsToApply, maxBatch, kernels: k }) {
+    const { c, h, w } = l.in;
+    const shape = (n: number) => batchNormShape({ n, c, spatial: h * w });
+    const [mean, variance] = [stats.subarray(0, c), stats.subarray(c, 2 * c)];
+    const [meanIn, varianceIn] = [statsToApply.subarray(0, c), statsToApply.subarray(c, 2 * c)];
+    const invStd = k.alloc.f32(c);
+    const invStdIn = k.alloc.f32(c);
+    const xhat = k.alloc.f32(maxBatch * c * h * w);
+    return {
+      plan(n) {
+        const s = shape(n);
+        return {
+          forward(x, y, train) {
+            if (!train) return k.batchNormForwardEval(y, x, gamma, beta, runMean, runVar, s, BN_EPS);
+            k.batchNormForwardTrain(y, xhat, mean, invStd, x, gamma, beta, s, BN_EPS);
+            k.batchNormVariance(variance, invStd, s, BN_EPS);
+          },
+          backward: (dx, dy) => k.batchNormBackward(dx, dgamma, dbeta, dy, xhat, invStd, gamma, s),
+        };
+      },
+      applyStats(n, momentum) {
+        const s = shape(n);
+        k.batchNormInvStd(invStdIn, varianceIn, s, BN_EPS);
+        k.batchNormUpdateRunning(runMean, runVar, meanIn, invStdIn, s, momentum, BN_EPS);
+      },
+    };
+  },
+};

@@ -1,0 +1,66 @@
+/**
+ * dense: a fully connected layer, y = x·Wᵀ + b (kernels/dense.ts, docs/kernels/dense.md).
+ *
+ *   x: (N,IN)   W: (OUT,IN)   b: (OUT), absent under batch norm   y: (N,OUT)
+ *
+ * The spec entry { type: 'dense', units, activation?, batchNorm? } becomes [flatten] → dense → [bn] →
+ * [activation]: a map input is flattened first (a renaming, see flatten.ts).
+ */
+import { ShapeError } from '../../errors.js';
+import { denseShape } from '../../kernels/dense.js';
+import type { Act, LayerBase, LayerImpl, TensorSpec } from './layer.js';
+import { dimsSize, isPosInt } from './layer.js';
+
+export interface DenseLayer extends LayerBase {
+  kind: 'dense';
+  units: number;
+  bias: boolean;
+}
+
+export interface DenseSpec {
+  type: 'dense';
+  units: number;
+  /** default: the model-wide activation */
+  activation?: Act;
+  /** dense → BN → activation; the dense layer then has no bias */
+  batchNorm?: boolean;
+}
+
+export const dense: LayerImpl<DenseLayer, DenseSpec> = {
+  describe: (l) => `dense${l.bias ? '' : ' (no bias)'}`,
+  outShape: (l) => ({ c: l.units, h: 1, w: 1 }),
+  params(l) {
+    const inF = dimsSize(l.in);
+    const weight: TensorSpec = { name: 'weight', shape: [l.units, inF], role: { role: 'weight', fanIn: inF, fanOut: l.units } };
+    return l.bias ? [weight, { name: 'bias', shape: [l.units], role: { role: 'fill', value: 0 } }] : [weight];
+  },
+  output: 'new',
+
+  build(l, { params: [w, b = null], grads: [dw, db = null], needDx, kernels: k }) {
+    return {
+      plan(n) {
+        const s = denseShape({ n, inFeatures: dimsSize(l.in), outFeatures: l.units });
+        return {
+          forward: (x, y) => k.denseForward(y, x, w, b, s),
+          backward(dx, dy, x) {
+            k.denseBackwardParams(dw, db, dy, x, s);
+            if (needDx) k.denseBackwardInput(dx, dy, w, s);
+          },
+        };
+      },
+    };
+  },
+
+  spec: {
+    types: ['dense'],
+    block: true,
+    describe: (e) => `dense ${e.units}`,
+    expand(e, b) {
+      if (!isPosInt(e.units)) throw new ShapeError(`${b.where}: units must be a positive integer, got ${e.units}`);
+      if (b.dims.h !== 1 || b.dims.w !== 1) b.add({ kind: 'flatten', name: b.nextName('flatten') });
+      const name = b.nextName('dense');
+      b.add({ kind: 'dense', name, units: e.units, bias: !e.batchNorm });
+      b.addNormAct(name, e.activation, e.batchNorm);
+    },
+  },
+};
