@@ -11,14 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElunetError } from '../src/errors.js';
 import { experiments } from '../src/experiments/index.js';
-import { experimentOptions } from '../src/experiments/common.js';
+import { commandLine, experimentOptions } from '../src/experiments/common.js';
 import {
   batchNormHelpsClaim, batchNormNotEluClaim, claimsTable, coefficientOfVariation, eluBeatsReluBnClaim, fastestLossClaim, higherLrBetterClaim,
   lossFallsCheck, lowestAtEveryLrClaim, medianNearZeroClaim, stalledRates, medianVariationClaim, overheadClaim, rankingClaim, table1Claim, verdictNote,
   PAPER_OVERHEAD, type ClaimResult,
 } from '../src/experiments/claims.js';
 import { standInGate } from '../src/experiments/cifar-compare.js';
-import { reproduceCommand } from '../src/experiments/per-run.js';
 import { imagenetParamCounts, patternImage, PATTERN_CLASSES } from '../src/experiments/imagenet-cost.js';
 import { Rng } from '../src/rng.js';
 
@@ -222,8 +221,14 @@ test('experimentOptions: defaults and a clear error for a bad scale', () => {
   assert.throws(() => experimentOptions('x', { scale: 'huge' }), (e: unknown) => e instanceof ElunetError && /--scale must be one of/.test((e as Error).message));
   assert.throws(() => experimentOptions('x', { scale: 'small', runs: 0 }), ElunetError);
   // the command printed at the top of a report: --out only when it is not the default
-  assert.equal(reproduceCommand(experimentOptions('mnist-activations', { scale: 'default' })), 'elunet experiment mnist-activations --scale default');
-  assert.equal(reproduceCommand(experimentOptions('mnist-activations', { scale: 'small', runs: 5, out: 'x/y' })), 'elunet experiment mnist-activations --scale small --runs 5 --out x/y');
+  assert.equal(commandLine(experimentOptions('mnist-activations', { scale: 'default', workers: 2 })), 'elunet experiment mnist-activations --scale default');
+  assert.equal(commandLine(experimentOptions('mnist-activations', { scale: 'small', runs: 5, out: 'x/y' })), 'elunet experiment mnist-activations --scale small --runs 5 --out x/y');
+  assert.equal(commandLine(experimentOptions('mnist-activations', { scale: 'small', out: join('reports', 'mnist-activations') })), 'elunet experiment mnist-activations --scale small');
+  // a path with a space or a quote is quoted so that the line can be pasted into a shell
+  assert.equal(
+    commandLine(experimentOptions('cifar-compare', { scale: 'paper', epochs: 3, data: "/data/my cifar's", out: 'r/c' })),
+    `elunet experiment cifar-compare --scale paper --epochs 3 --data '/data/my cifar'\\''s' --out r/c`,
+  );
 });
 
 test('imagenet-cost helpers: full-width parameter count and pattern images', () => {
@@ -298,7 +303,7 @@ test('mnist-activations (smoke): report, curves per activation, resume reuses ru
   await assert.rejects(experiments['mnist-activations'].run({ ...common, scale: 'small', out }), (e: unknown) => e instanceof ElunetError && /--no-resume/.test((e as Error).message));
 });
 
-test('mnist-autoencoder (smoke): four learning rates × four activations, claims computed', async () => {
+test("mnist-autoencoder (smoke): four learning rates × three activations (the paper's set), per-pixel learning rates, claims computed", async () => {
   const out = join(tmp, 'ae');
   await experiments['mnist-autoencoder'].run({ ...common, out });
   const r = checkReport(out, ['fig3.png']) as Results & {

@@ -20,11 +20,11 @@ import { FASHION_MNIST_DIR } from '../data/index.js';
 import { columnStats, meanStd, median } from '../stats/summary.js';
 import { metricMatrix } from '../report/run-plots.js';
 import {
-  commandLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
+  reproduceLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { batchNormHelpsClaim, batchNormNotEluClaim, claimsTable, eluBeatsReluBnClaim, nice, rankingClaim, verdictNote, type ClaimResult } from './claims.js';
-import { last, perRun, reproduceLine } from './per-run.js';
+import { last, perRun } from './per-run.js';
 
 export const CIFAR_ACTIVATIONS = ['elu', 'srelu', 'lrelu', 'relu'] as const;
 /** Paper §4.2, CIFAR-100, 10 runs, no BN: test error %, mean and std */

@@ -17,11 +17,11 @@ import { meanStd } from '../stats/summary.js';
 import type { PreprocessKind } from '../data/preprocess.js';
 import { FASHION_MNIST_DIR } from '../data/index.js';
 import {
-  ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
+  reproduceLine, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, table1Claim } from './claims.js';
-import { last, perRun, reproduceLine } from './per-run.js';
+import { last, perRun } from './per-run.js';
 
 /** Table 1 as printed on the poster: test error %, and whether the network was trained with augmentation. */
 export const TABLE1: { network: string; cifar10: number; cifar100: number; augmented: boolean }[] = [

@@ -27,9 +27,8 @@ import { markdownTable } from '../table.js';
 import type { ActivationName } from '../kernels/activation.js';
 import { interleavedRounds, type Rounds } from '../stats/timing.js';
 import { median } from '../stats/summary.js';
-import { reproduceLine } from './per-run.js';
 import {
-  ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, specParamCount, trainOptions, writeResults,
+  reproduceLine, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, specParamCount, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { PAPER_ELU_HOURS, PAPER_RELU_HOURS, claimsTable, lossFallsCheck, nice, overheadClaim } from './claims.js';

@@ -26,11 +26,11 @@ import type { EpochMetrics } from '../train/loop.js';
 import { columnStats, meanStd } from '../stats/summary.js';
 import { metricMatrix } from '../report/run-plots.js';
 import {
-  commandLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
+  reproduceLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, coefficientOfVariation, fastestLossClaim, medianNearZeroClaim, medianVariationClaim, nice, verdictNote } from './claims.js';
-import { meanOver, perRun, reproduceLine } from './per-run.js';
+import { meanOver, perRun } from './per-run.js';
 
 export const ACTIVATIONS = ['elu', 'relu', 'lrelu', 'srelu'] as const;
 

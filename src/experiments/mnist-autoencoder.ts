@@ -29,11 +29,11 @@ import { markdownTable } from '../table.js';
 import { columnStats, meanStd, median } from '../stats/summary.js';
 import { metricMatrix } from '../report/run-plots.js';
 import {
-  commandLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
+  reproduceLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, higherLrBetterClaim, lowestAtEveryLrClaim, nice, stalledRates, verdictNote, type PerRun } from './claims.js';
-import { last, perRun, reproduceLine } from './per-run.js';
+import { last, perRun } from './per-run.js';
 
 /** The paper's activations for Fig. 3 (ELU, ReLU, LReLU; whether SReLU was in it is not known). */
 export const AE_ACTIVATIONS = ['elu', 'relu', 'lrelu'] as const;
