@@ -4,13 +4,12 @@
  * a few steps the way one worker does them (forward + backward over micro-batches, then an SGD step) on one
  * thread, times the per-epoch evaluation passes, and multiplies out: steps per run × runs × settings.
  *
- *   npx tsc --module nodenext --moduleResolution nodenext --target es2022 --strict --skipLibCheck \
- *       --types node --rootDir . --outDir dist scripts/experiment-cost.ts
- *   node dist/scripts/experiment-cost.js [steps]          # default: 6 timed steps per kind of run
+ *   npm run build && node dist/scripts/experiment-cost.js [steps]     # default: 6 timed steps per kind of run
  *
  * The extrapolation to the real run assumes two workers run 1.3× as fast as one thread (docs/performance.md
- * measured 1.2–1.4× on two cores), and prints the 1-thread figure too. Measure on a quiet machine: on a
- * loaded one every figure is an upper bound.
+ * measured 1.2–1.4× on two cores), and prints the 1-thread figure too. Each figure is given twice: from the
+ * wall-clock time, and from the CPU time the process got. On a quiet machine the two agree; on a loaded one
+ * the wall-clock figure is an upper bound and the CPU-time figure is the better estimate of a quiet run.
  */
 import { Rng } from '../src/rng.js';
 import { Network } from '../src/model/network.js';
@@ -42,7 +41,26 @@ interface Kind {
   runs: number;
 }
 
-function timeKind(k: Kind): { step: number; evalPerSample: number } {
+interface Timing {
+  /** seconds per training step, wall clock and CPU */
+  step: number;
+  stepCpu: number;
+  /** seconds per evaluated sample, wall clock and CPU */
+  evalPerSample: number;
+  evalPerSampleCpu: number;
+}
+
+/** Wall-clock and CPU seconds (user + system) of `f`. */
+function timed(f: () => void): { wall: number; cpu: number } {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  f();
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1e6 };
+}
+
+function timeKind(k: Kind): Timing {
   const spec = models[k.model].build({ activation: k.activation, width: k.width, batchNorm: k.batchNorm, dropout: k.dropout, input: k.input, classes: k.classes });
   const net = new Network(spec, { maxBatch: k.microBatch });
   net.initParams(0);
@@ -66,19 +84,23 @@ function timeKind(k: Kind): { step: number; evalPerSample: number } {
   };
   step();
   step();
-  let t0 = process.hrtime.bigint();
-  for (let i = 0; i < timedSteps; i++) step();
-  const stepSec = Number(process.hrtime.bigint() - t0) / 1e9 / timedSteps;
-  t0 = process.hrtime.bigint();
-  for (let i = 0; i < timedSteps; i++) {
-    net.forward(x, k.microBatch, 'eval');
-    net.loss(target, k.microBatch);
-  }
-  const evalPerSample = Number(process.hrtime.bigint() - t0) / 1e9 / timedSteps / k.microBatch;
-  return { step: stepSec, evalPerSample };
+  const train = timed(() => {
+    for (let i = 0; i < timedSteps; i++) step();
+  });
+  const evaluation = timed(() => {
+    for (let i = 0; i < timedSteps; i++) {
+      net.forward(x, k.microBatch, 'eval');
+      net.loss(target, k.microBatch);
+    }
+  });
+  const perSample = timedSteps * k.microBatch;
+  return { step: train.wall / timedSteps, stepCpu: train.cpu / timedSteps, evalPerSample: evaluation.wall / perSample, evalPerSampleCpu: evaluation.cpu / perSample };
 }
 
-const hms = (s: number): string => `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
+const hms = (s: number): string => {
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+};
 
 const ma = SCALE_SETTINGS.default;
 const ae = AE_SCALES.default;
@@ -98,18 +120,24 @@ const kinds: Kind[] = [
   })))),
 ];
 
-const totals: Record<string, number> = {};
-console.log(`timed ${timedSteps} steps per kind of run, one thread`);
+const totals: Record<string, { wall: number; cpu: number }> = {};
+console.log(`timed ${timedSteps} steps per kind of run, one thread (wall clock / CPU time)`);
 for (const k of kinds) {
   const t = timeKind(k);
   const steps = Math.floor(k.trainN / k.batch) * k.epochs;
   const perRun = steps * t.step + k.epochs * k.evalN * t.evalPerSample;
-  totals[k.experiment] = (totals[k.experiment] ?? 0) + perRun * k.runs;
+  const perRunCpu = steps * t.stepCpu + k.epochs * k.evalN * t.evalPerSampleCpu;
+  const sum = (totals[k.experiment] ??= { wall: 0, cpu: 0 });
+  sum.wall += perRun * k.runs;
+  sum.cpu += perRunCpu * k.runs;
   console.log(
-    `${k.experiment.padEnd(18)} ${k.model} ${k.activation}${k.batchNorm ? '+bn' : ''} width ${k.width}: ${(1000 * t.step).toFixed(1)} ms/step of ${k.batch}, ` +
-      `eval ${(1e6 * t.evalPerSample).toFixed(0)} µs/sample; ${steps} steps/run → ${hms(perRun)} per run × ${k.runs} runs`,
+    `${k.experiment.padEnd(18)} ${k.model} ${k.activation}${k.batchNorm ? '+bn' : ''} width ${k.width}: ${(1000 * t.step).toFixed(1)} / ${(1000 * t.stepCpu).toFixed(1)} ms/step of ${k.batch}, ` +
+      `eval ${(1e6 * t.evalPerSample).toFixed(0)} / ${(1e6 * t.evalPerSampleCpu).toFixed(0)} µs/sample; ${steps} steps/run → ${hms(perRun)} / ${hms(perRunCpu)} per run × ${k.runs} runs`,
   );
 }
 for (const [e, sec] of Object.entries(totals)) {
-  console.log(`${e.padEnd(18)} default scale: ${hms(sec)} on one thread, ≈ ${hms(sec / TWO_WORKER_SPEEDUP)} with 2 workers (×${TWO_WORKER_SPEEDUP})`);
+  console.log(
+    `${e.padEnd(18)} default scale: ${hms(sec.wall)} / ${hms(sec.cpu)} on one thread, ` +
+      `≈ ${hms(sec.wall / TWO_WORKER_SPEEDUP)} / ${hms(sec.cpu / TWO_WORKER_SPEEDUP)} with 2 workers (×${TWO_WORKER_SPEEDUP})`,
+  );
 }
