@@ -70,7 +70,7 @@ export async function runCifarTable(raw: Record<string, unknown>): Promise<void>
     weightDecay: 5e-4, schedule: 'steps:{0.28}:0.001', workers: o.workers, statsSubset: 250,
     trainLimit: s.trainLimit, testLimit: s.testLimit, resume: true, checkpointEvery: 0,
   };
-  o.log(`cifar-table (Table 1), scale ${o.scale}: cifar-18 ELU, width ${s.width}, ${iterations ?? `${epochs} epochs`}, ${runs} run(s), on ${data}, out ${o.out}`);
+  o.log(`cifar-table (paper §4.3, Table 1), scale ${o.scale}: cifar-18 ELU, width ${s.width}, ${iterations ?? `${epochs} epochs`}, ${runs} run(s), on ${data}, out ${o.out}`);
   const getData = lazyData(base, o.workers > 1, o.log);
   const t0 = Date.now();
   const outcomes: RunOutcome[] = [];
