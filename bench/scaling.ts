@@ -35,7 +35,7 @@ import { PoolExecutor } from '../src/parallel/pool-executor.js';
 import { LocalExecutor, type Executor } from '../src/train/executor.js';
 import { describeMachine, fmt, machineInfo, makeLog, note, numberArg, parseArgs, randomSource } from './common.js';
 import { textTable } from '../src/table.js';
-import { median } from '../src/stats.js';
+import { median } from '../src/stats/summary.js';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';

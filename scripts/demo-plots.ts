@@ -22,7 +22,7 @@ import {
   type Series,
   textTable,
 } from '../src/report/index.js';
-import { meanStd } from '../src/stats.js';
+import { meanStd } from '../src/stats/summary.js';
 
 const out = process.argv[2] ?? 'demo-plots';
 const rng = new Rng(7);

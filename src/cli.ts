@@ -154,13 +154,13 @@ export function buildProgram(): Command {
     .description("re-run one of the paper's experiments ('elunet experiment list')")
     .argument('<name>', 'experiment name, or list')
     .allowUnknownOption(false)
-    .option('--scale <s>', 'small | default | paper', 'default')
+    .option('--scale <s>', 'smoke (seconds: what the tests run) | small | default | paper (docs/reproduction.md, "Scales")', 'default')
     .option('-o, --out <dir>', 'report folder (default reports/<name>)')
     .option('-w, --workers <n>', 'worker threads', intArg('--workers', 1), defaultWorkers())
     .option('--runs <n>', 'runs per setting (default: per experiment)', intArg('--runs', 1))
     .option('-e, --epochs <n>', 'epochs per run (default: per experiment and scale)', intArg('--epochs', 1))
     .option('-d, --data <source>', 'dataset (default: per experiment)')
-    .option('--resume', 'reuse finished runs in the report folder (default: on)', true)
+    .option('--resume', 'reuse finished runs in the report folder', true)
     .option('--no-resume', 'start every run afresh')
     .action(experimentCommand);
 

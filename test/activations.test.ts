@@ -7,7 +7,7 @@
  *          x > 0, the backward from the output equals the derivative from the input, in place = out of place),
  *          and planted bugs that the gradient check must catch.
  * Tier 3 — the moments of each activation for x ~ N(0,1), integrated numerically through the kernels,
- *          against the table of paper-spec §1.3 (also printed in docs/kernels/activations.md).
+ *          against the table of docs/kernels/activations.md (float64 numerical integration).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -426,7 +426,7 @@ function normalMoments(forward: (y: Float32Array, x: Float32Array, n: number) =>
   return { mean: m1, variance: m2 - m1 * m1 };
 }
 
-// paper-spec §1.3 (computed there with scipy), quoted in docs/kernels/activations.md. The table has 6 decimals,
+// the table of docs/kernels/activations.md (float64 numerical integration, independent of the kernels). It has 6 decimals,
 // i.e. ±5e−7 of rounding; our integral adds ~1e−7 (float32 outputs summed 20 000 times with random-sign
 // rounding errors). atol 1e−6 covers both and still fails a planted error in the 6th decimal.
 const MOMENTS: { name: string; forward: (y: Float32Array, x: Float32Array, n: number) => void; mean: number; variance: number }[] = [
@@ -437,7 +437,7 @@ const MOMENTS: { name: string; forward: (y: Float32Array, x: Float32Array, n: nu
   { name: 'SELU', forward: seluForward, mean: 0, variance: 1 },
 ];
 
-test('moments for x ~ N(0,1) match the table of paper-spec §1.3', () => {
+test('moments for x ~ N(0,1) match the table of docs/kernels/activations.md', () => {
   for (const m of MOMENTS) {
     const got = normalMoments(m.forward);
     assert.ok(Math.abs(got.mean - m.mean) <= 1e-6, `${m.name}: E[f(x)] = ${got.mean}, table ${m.mean}`);

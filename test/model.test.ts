@@ -377,20 +377,20 @@ function weightCounts(s: ModelSpec): { conv: number; dense: number; total: numbe
   return { conv, dense, total: l.paramCount };
 }
 
-test('zoo at width 1: the parameter counts of paper-spec.md', () => {
-  // §10: MNIST MLP 216,320 weights (784·128 + 7·128² + 128·10)
+test('zoo at width 1: the parameter counts of the paper\'s architectures, counted by hand', () => {
+  // MNIST MLP (paper §4.1.1): 216,320 weights (784·128 + 7·128² + 128·10)
   assert.equal(weightCounts(models['mnist-mlp'].build({ activation: 'elu' })).dense, 216_320);
-  // §10: autoencoder 2,833,000 weights (2 × (784·1000 + 1000·500 + 500·250 + 250·30))
+  // autoencoder (paper §4.1.2): 2,833,000 weights (2 × (784·1000 + 1000·500 + 500·250 + 250·30))
   assert.equal(weightCounts(models['mnist-autoencoder'].build({ activation: 'elu' })).dense, 2_833_000);
-  // §5.1: 1,666,384 conv weights ('same' padding; the weight count does not depend on padding)
+  // paper §4.2: 1,666,384 conv weights ('same' padding; the weight count does not depend on padding)
   const c11 = weightCounts(models['cifar-11'].build({ activation: 'elu' }));
   assert.equal(c11.conv, 1_666_384);
   assert.equal(c11.dense, 0);
   assert.equal(c11.total, 1_666_384 + 2_644, 'plus one bias per filter: 192+192+240+240+260+260+280+280+300+300+100');
-  // §6.1: ≈ 39.3 M conv weights with all 19 listed conv layers
+  // paper §4.3: ≈ 39.3 M conv weights with all 19 listed conv layers
   const c18 = weightCounts(models['cifar-18'].build({ activation: 'elu' }));
   assert.equal(c18.conv, 39_316_096);
-  // §7: the poster's 15 layers; with SPP [1, 2, 4] on 1024 maps the first FC sees 1024·21 = 21,504 inputs
+  // paper §4.4: the poster's 15 layers; with SPP [1, 2, 4] on 1024 maps the first FC sees 1024·21 = 21,504 inputs
   const i15 = weightCounts(models['imagenet-15'].build({ activation: 'elu' }));
   assert.equal(i15.conv, 55_896_192);
   assert.equal(i15.dense, 21_504 * 4096 + 4096 * 4096 + 4096 * 1000);
@@ -398,7 +398,7 @@ test('zoo at width 1: the parameter counts of paper-spec.md', () => {
   assert.equal(expandSpec(models['cifar-11'].build({ activation: 'elu' })).layers.filter((l) => l.kind === 'conv').length, 11);
 });
 
-test('zoo: cifar-11 follows §5.1 — pools until 1×1, dropout per stack, 1×1 conv to the classes, global average pool', () => {
+test('zoo: cifar-11 follows paper §4.2 — pools until 1×1, dropout per stack, 1×1 conv to the classes, global average pool', () => {
   const e = expandSpec(models['cifar-11'].build({ activation: 'elu' }));
   const sizes = e.layers.filter((l) => l.kind === 'pool').map((l) => l.out.h);
   assert.deepEqual(sizes, [16, 8, 4, 2, 1], 'five pools (32 → 1), none once the map is 1×1');

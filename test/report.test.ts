@@ -32,7 +32,7 @@ import {
   textTable,
   type Rgb,
 } from '../src/report/index.js';
-import { columnStats, meanStd, median } from '../src/stats.js';
+import { columnStats, meanStd, median } from '../src/stats/summary.js';
 
 const RED: Rgb = [255, 0, 0];
 const WHITE: Rgb = [255, 255, 255];

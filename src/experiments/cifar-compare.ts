@@ -1,5 +1,5 @@
 /**
- * Paper Fig. 4–5 (§5): the 11-layer CIFAR-100 CNN with ELU, SReLU, LReLU and ReLU, each without and with
+ * Paper Fig. 4–5 (§4.2): the 11-layer CIFAR-100 CNN with ELU, SReLU, LReLU and ReLU, each without and with
  * batch normalization, trained with the paper's recipe: SGD momentum 0.9, L2 weight decay 5e-4, the
  * paper's step schedule (0.01 → ×0.5 → ×0.05 → ×0.005 at 35k/85k/135k of 165k iterations) stretched to the
  * run's length, dropout (0, .1, .2, .3, .4, .5, 0) on the last layer of each stack, GCN + ZCA whitening,
@@ -7,7 +7,9 @@
  *
  * Without --data a CIFAR archive is not available on this machine, so the experiment runs on Fashion-MNIST
  * (/usr/share/datasets/fashion-mnist) at its own size, 1×28×28 and 10 classes: the network is built for that
- * input (pools 28→14→7→3→1, the last three stacks then work on 1×1 maps) and the report says so.
+ * input (pools 28→14→7→3→1, the last three stacks then work on 1×1 maps) and the report says so. On that
+ * stand-in the comparisons mean something only for networks that learnt more than a linear model does
+ * (~84 % test accuracy): unless every setting reaches STAND_IN_MIN_ACCURACY, every claim is 'not comparable'.
  */
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
@@ -15,16 +17,17 @@ import { colorFor } from '../report/palette.js';
 import { markdownTable, formatMeanStd } from '../table.js';
 import type { PreprocessKind } from '../data/preprocess.js';
 import { FASHION_MNIST_DIR } from '../data/index.js';
-import { columnStats, meanStd } from '../stats.js';
+import { columnStats, meanStd, median } from '../stats/summary.js';
 import { metricMatrix } from '../report/run-plots.js';
 import {
-  commandLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
+  reproduceLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
-import { batchNormClaim, claimsTable, eluBeatsReluBnClaim, nice, rankingClaim } from './claims.js';
+import { batchNormHelpsClaim, batchNormNotEluClaim, claimsTable, eluBeatsReluBnClaim, nice, rankingClaim, verdictNote, type ClaimResult } from './claims.js';
+import { last, perRun } from './per-run.js';
 
 export const CIFAR_ACTIVATIONS = ['elu', 'srelu', 'lrelu', 'relu'] as const;
-/** Paper §5.3, CIFAR-100, 10 runs, no BN: test error %, mean and std */
+/** Paper §4.2, CIFAR-100, 10 runs, no BN: test error %, mean and std */
 export const PAPER_CIFAR100_ERRORS: Record<string, [number, number]> = { elu: [28.75, 0.24], srelu: [29.35, 0.29], lrelu: [30.59, 0.29], relu: [31.56, 0.37] };
 
 interface CifarScale {
@@ -40,10 +43,20 @@ interface CifarScale {
   preprocess: PreprocessKind;
 }
 
+/** On the Fashion-MNIST stand-in, every setting must reach this median test accuracy (a linear model: ~84 %). */
+export const STAND_IN_MIN_ACCURACY = 0.85;
+
+/**
+ * default: the Fashion-MNIST stand-in at width 1/8 (24–37 channels per conv), 3 epochs of all 60,000
+ * training images (5,625 iterations of 32, the paper's step schedule stretched to them: 6× the iterations
+ * of the previous default, whose networks were still at 25–50 % accuracy), 5 seeds per setting, tested on
+ * all 10,000 test images. Meant to let every setting pass the 85 % bar; whether it does is checked in the
+ * report (standInGate), not assumed.
+ */
 export const CIFAR_SCALES: Record<Scale, CifarScale> = {
   smoke: { runs: 1, epochs: 1, width: 1 / 32, trainLimit: 128, testLimit: 128, statsSubset: 64, batch: 32, microBatch: 16, preprocess: 'gcn' },
-  small: { runs: 1, epochs: 2, width: 1 / 16, trainLimit: 2000, testLimit: 1000, statsSubset: 250, batch: 32, microBatch: 16, preprocess: 'gcn-zca' },
-  default: { runs: 2, epochs: 3, width: 1 / 16, trainLimit: 10000, testLimit: 2000, statsSubset: 500, batch: 32, microBatch: 16, preprocess: 'gcn-zca' },
+  small: { runs: 5, epochs: 1, width: 1 / 16, trainLimit: 4000, testLimit: 1000, statsSubset: 250, batch: 32, microBatch: 16, preprocess: 'gcn-zca' },
+  default: { runs: 5, epochs: 3, width: 1 / 8, statsSubset: 500, batch: 32, microBatch: 16, preprocess: 'gcn-zca' },
   paper: { runs: 10, iterations: 165000, width: 1, statsSubset: 1000, batch: 100, microBatch: 25, preprocess: 'gcn-zca' },
 };
 
@@ -62,7 +75,7 @@ export async function runCifarCompare(raw: Record<string, unknown>): Promise<voi
   };
   const settings = CIFAR_ACTIVATIONS.flatMap((a) => [{ act: a, bn: false }, { act: a, bn: true }]);
   const total = settings.length * runs;
-  o.log(`cifar-compare (paper Fig. 4–5), scale ${o.scale}: ${CIFAR_ACTIVATIONS.length} activations × (no BN, BN) × ${runs} runs × ` +
+  o.log(`cifar-compare (paper §4.2, Fig. 4–5), scale ${o.scale}: ${CIFAR_ACTIVATIONS.length} activations × (no BN, BN) × ${runs} runs × ` +
     `${iterations !== undefined ? `${iterations} iterations` : `${epochs} epochs`}, width ${s.width}, on ${data}, out ${o.out}`);
   const getData = lazyData(base, o.workers > 1, o.log);
   const t0 = Date.now();
@@ -86,14 +99,29 @@ export async function runCifarCompare(raw: Record<string, unknown>): Promise<voi
   o.log(`report: ${join(o.out, 'report.md')}`);
 }
 
-/** Final test errors (1 − accuracy; NaN for a diverged run) per setting ('elu', 'elu-bn', …). */
-export function finalErrors(outcomes: RunOutcome[]): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (const r of outcomes) {
-    const last = r.history[r.history.length - 1];
-    (out[r.setting] ??= []).push(r.diverged || !last ? NaN : 1 - last.testAcc);
+/** Final test errors (1 − accuracy; NaN for a diverged run) per setting ('elu', 'elu-bn', …), indexed by seed. */
+export function finalErrors(outcomes: RunOutcome[]): Record<string, (number | undefined)[]> {
+  const settings = [...new Set(outcomes.map((r) => r.setting))];
+  return Object.fromEntries(settings.map((st) => [st, perRun(outcomes, st, (h) => last(h, (m) => 1 - m.testAcc))]));
+}
+
+/**
+ * On the stand-in, the claims are judged only when every setting learnt more than a linear model: the
+ * median final test accuracy of each setting ≥ STAND_IN_MIN_ACCURACY. Otherwise every claim becomes 'not
+ * comparable', with the settings that fell short.
+ */
+export function standInGate(claims: ClaimResult[], errors: Record<string, (number | undefined)[]>, isStandIn: boolean): { claims: ClaimResult[]; short: string[] } {
+  if (!isStandIn) return { claims, short: [] };
+  const short: string[] = [];
+  for (const [st, v] of Object.entries(errors)) {
+    // a diverged run learnt nothing: accuracy 0
+    const acc = v.filter((x): x is number => x !== undefined).map((e) => (Number.isFinite(e) ? 1 - e : 0));
+    const m = acc.length ? median(acc) : 0;
+    if (m < STAND_IN_MIN_ACCURACY) short.push(`${nice(st)} ${(100 * m).toFixed(1)} %`);
   }
-  return out;
+  if (!short.length) return { claims, short };
+  const why = `on the Fashion-MNIST stand-in every setting must reach ${100 * STAND_IN_MIN_ACCURACY} % median test accuracy (more than a linear model) before its errors say anything about the paper's claim; short: ${short.join(', ')}`;
+  return { claims: claims.map((c) => ({ ...c, verdict: 'not comparable', why: `${why} (the tests below are shown for information: ${c.verdict})` })), short };
 }
 
 function writeCifarReport(
@@ -106,7 +134,9 @@ function writeCifarReport(
   const errs = finalErrors(r.outcomes);
   const noBn = Object.fromEntries(CIFAR_ACTIVATIONS.map((a) => [a, errs[a] ?? []]));
   const bn = Object.fromEntries(CIFAR_ACTIVATIONS.map((a) => [a, errs[`${a}-bn`] ?? []]));
-  const claims = [...rankingClaim(noBn), batchNormClaim(noBn, bn), eluBeatsReluBnClaim(noBn, bn)];
+  const isCifar = r.dataInfo ? /^cifar/.test(r.dataInfo.name) : r.data !== FASHION_MNIST_DIR;
+  const gate = standInGate([...rankingClaim(noBn), batchNormHelpsClaim(noBn, bn), batchNormNotEluClaim(noBn, bn), eluBeatsReluBnClaim(noBn, bn)], errs, !isCifar);
+  const claims = gate.claims;
 
   const histories = (setting: string) => r.outcomes.filter((x) => x.setting === setting && !x.diverged && x.history.length).map((x) => x.history);
   const curve = (setting: string, pick: (m: RunOutcome['history'][number]) => number, name: string, color: ReturnType<typeof colorFor>, dashed = false): Series | null => {
@@ -143,7 +173,8 @@ function writeCifarReport(
   );
   fig5.savePNG(join(o.out, 'fig5.png'));
 
-  const pct = (v: number[]) => {
+  const pct = (vIn: (number | undefined)[]) => {
+    const v = vIn.filter((x): x is number => x !== undefined);
     const ok = v.filter(Number.isFinite);
     if (!ok.length) return 'diverged';
     const m = meanStd(ok);
@@ -158,16 +189,17 @@ function writeCifarReport(
     CIFAR_ACTIVATIONS.map((a) => [nice(a), pct(noBn[a]), pct(bn[a]), formatMeanStd(...PAPER_CIFAR100_ERRORS[a], 2), time(a), time(`${a}-bn`)]),
   );
   const paramCount = r.outcomes.find((x) => x.paramCount)?.paramCount;
-  const isCifar = r.dataInfo ? /^cifar/.test(r.dataInfo.name) : r.data !== FASHION_MNIST_DIR;
   const results = {
     experiment: 'cifar-compare',
-    paper: 'Clevert et al. 2016, §5 / Fig. 4–5',
+    paper: 'Clevert et al. 2016, §4.2 / Fig. 4–5',
     scale: o.scale,
     settings: { ...r.base, activations: CIFAR_ACTIVATIONS, batchNorm: [false, true], runs: r.runs, seeds: Array.from({ length: r.runs }, (_, k) => k), paramCount },
     data: r.dataInfo ?? { source: r.data },
     machine: machineInfo(),
     wallSeconds: r.wallSeconds,
     testError: { noBatchNorm: noBn, batchNorm: bn },
+    standIn: !isCifar,
+    standInShortOfAccuracy: gate.short,
     paperTestErrorPercent: PAPER_CIFAR100_ERRORS,
     curves: Object.fromEntries([...new Set(r.outcomes.map((x) => x.setting))].map((st) => {
       const h = histories(st);
@@ -194,14 +226,27 @@ function writeCifarReport(
   }
   if (r.scale.trainLimit !== undefined) scaled.push(`only the first ${r.scale.trainLimit} training and ${r.scale.testLimit} test images`);
   if (r.scale.preprocess !== 'gcn-zca') scaled.push(`preprocessing ${r.scale.preprocess} only (ZCA left out to keep this scale fast)`);
-  if (r.runs !== 10) scaled.push(`${r.runs} run(s) per setting instead of 10 (no Wilcoxon test)`);
-  const report = `# cifar-compare — paper Fig. 4–5 (11-layer CNN, four activations, with and without BN)
+  if (r.runs !== 10) scaled.push(`${r.runs} run(s) per setting instead of 10`);
+  const standInText = isCifar ? '' : `
+**This run tests the claims on a stand-in, not on CIFAR-100.** Fashion-MNIST (10 classes, 28×28 grey) is
+what this machine has; the 11-layer net shrinks to its input, so its last three stacks see 1×1 maps. What the
+stand-in can answer: whether, for this architecture and recipe, ELU's networks end with a lower test error
+than the others, the order of the four activations, and what BN does to each — on a 10-class problem.
+What only real CIFAR-100 (\`--data <cifar-100 binary folder or .tar.gz>\`, supplied by the user) can answer:
+the paper's error levels (28.75 % … 31.56 %) and the size of the gaps between the activations, whether the
+order holds on 100 classes of colour images with the full 32×32 → 1×1 pooling path, and the BN results at the
+end of the paper's 165k iterations. The stand-in's claims are judged only when every setting reached
+${100 * STAND_IN_MIN_ACCURACY} % median test accuracy (a linear model reaches ~84 %)${gate.short.length ? `; **not reached here** (${gate.short.join(', ')}), so every verdict is "not comparable"` : ': reached'}.
+`;
+  const report = `# cifar-compare — paper §4.2, Fig. 4–5 (11-layer CNN, four activations, with and without BN)
 
-Scale **${o.scale}**; seeds ${results.settings.seeds.join(', ')} (run k uses seed k for every setting). Written by
-\`${commandLine(o)}\` ${timingText(r.wallSeconds, r.outcomes)} on
-${results.machine.cpus} × ${results.machine.cpuModel} (${o.workers} worker thread(s)).
+${reproduceLine(o)}
 
-Setup as in the paper (§5): stacks [192×5] [192×1, 240×3] [240×1, 260×2] [260×1, 280×2] [280×1, 300×2] [300×1]
+Scale **${o.scale}**; seeds ${results.settings.seeds.join(', ')} (run k uses seed k for every setting: the same
+initial conv weights — BN's γ and β do not shift them — mini-batches, crops, flips and dropout masks). Ran
+${timingText(r.wallSeconds, r.outcomes)} on ${results.machine.cpus} × ${results.machine.cpuModel} (${o.workers} worker thread(s)).
+${standInText}
+Setup as in the paper (§4.2): stacks [192×5] [192×1, 240×3] [240×1, 260×2] [260×1, 280×2] [280×1, 300×2] [300×1]
 [classes×1], 2×2 max pooling after each stack while the map is ≥ 2×2, dropout (0, .1, .2, .3, .4, .5, 0) after
 each stack's last layer, SGD momentum 0.9, weight decay 5e-4, base lr 0.01 with the paper's step schedule,
 mini-batch ${r.scale.batch} (micro-batch ${r.scale.microBatch}: batch-norm statistics are per micro-batch), ${r.scale.preprocess}
@@ -211,7 +256,7 @@ preprocessing, pad-4 random crops + horizontal flips. BN sits after each hidden 
 Scaled relative to the paper: ${scaled.join('; ') || 'nothing'}.
 
 So the absolute errors are **not comparable** with the paper's CIFAR-100 numbers (shown for reference only);
-the claims below compare the activations with each other.
+the claims below compare the settings with each other.
 
 ![Fig. 4](fig4.png)
 
@@ -220,15 +265,17 @@ the claims below compare the activations with each other.
 ## Claims
 
 ${claimsTable(claims)}
+${verdictNote(r.runs)}
+
 ## Test error (mean ± std over ${r.runs} run(s))
 
 ${table}
-Every per-epoch number is in results.json.
+Every per-epoch number and every per-run final error is in results.json.
 `;
   writeResults(o.out, results, report);
 }
 
 export const cifarCompare = {
-  description: 'paper Fig. 4–5: 11-layer CNN, ELU/SReLU/LReLU/ReLU × (no BN, BN), test error (CIFAR with --data, else Fashion-MNIST)',
+  description: 'paper §4.2, Fig. 4–5: 11-layer CNN, ELU/SReLU/LReLU/ReLU × (no BN, BN), test error (CIFAR-100 with --data, else a Fashion-MNIST stand-in)',
   run: runCifarCompare,
 };

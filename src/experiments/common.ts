@@ -69,13 +69,25 @@ export function experimentOptions(name: string, raw: Record<string, unknown>): E
   };
 }
 
-/** The command that re-creates this report (scale and any overrides given). */
+/**
+ * The command that re-creates this report: `elunet experiment <name> --scale … [--runs …] [--epochs …]
+ * [--data …] [--out …]`, with --out only when it is not the default reports/<name>. The worker count and
+ * --no-resume are left out because neither changes a number. A path with a space or a shell character is
+ * single-quoted so that the line can be pasted.
+ */
 export function commandLine(o: ExperimentOptions): string {
+  const word = (v: string): string => (/^[\w./:@%+=,-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
   const parts = [`elunet experiment ${o.name} --scale ${o.scale}`];
   if (o.runs !== undefined) parts.push(`--runs ${o.runs}`);
   if (o.epochs !== undefined) parts.push(`--epochs ${o.epochs}`);
-  if (o.data !== undefined) parts.push(`--data ${o.data}`);
+  if (o.data !== undefined) parts.push(`--data ${word(o.data)}`);
+  if (o.out !== join('reports', o.name)) parts.push(`--out ${word(o.out)}`);
   return parts.join(' ');
+}
+
+/** The line under a report's title: the command that re-creates it, and (for training) that it gives the same numbers. */
+export function reproduceLine(o: ExperimentOptions, sameNumbers = true): string {
+  return `Reproduce with \`${commandLine(o)}\`${sameNumbers ? ' (same seeds: the same numbers on any machine and with any number of workers; only the times differ)' : ''}.`;
 }
 
 /** Options of one training: the library defaults, then the experiment's. */

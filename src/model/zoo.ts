@@ -1,12 +1,12 @@
 /**
  * The model zoo: the paper's networks as ModelSpecs, with a width factor so that they fit a CPU.
  *
- *   mnist-mlp          8 hidden dense layers × 128 units (paper §3), softmax over 10 classes
+ *   mnist-mlp          8 hidden dense layers × 128 units (paper §4.1.1), softmax over 10 classes
  *   mnist-cnn          a small ConvNet for 28×28 digits (not in the paper; the quick demo)
- *   mnist-autoencoder  784-1000-500-250-30 + mirror (paper §4, Martens 2010): linear code, logistic output
- *   cifar-11           the 11-conv-layer CIFAR-100 net of paper §5.1
- *   cifar-18           the 18(19)-conv-layer CIFAR net of paper §6.1
- *   imagenet-15        the 15-layer ImageNet net of the poster (paper §7), SPP [1, 2, 4] before the first FC
+ *   mnist-autoencoder  784-1000-500-250-30 + mirror (paper §4.1.2, Martens 2010): linear code, logistic output
+ *   cifar-11           the 11-conv-layer CIFAR-100 net of paper §4.2
+ *   cifar-18           the 18(19)-conv-layer CIFAR net of paper §4.3
+ *   imagenet-15        the 15-layer ImageNet net of the poster (paper §4.4), SPP [1, 2, 4] before the first FC
  *
  * Every open point is decided in docs/models.md; the short version:
  *   - convolutions pad 'same' (even kernels: PyTorch's asymmetric rule, 0 before and 1 after for 2×2);
@@ -45,7 +45,7 @@ export interface ZooEntry {
   build(o: ZooOptions): ModelSpec;
 }
 
-/** He normal for the ReLU family and ELU (paper §3), LeCun normal for SELU (the SNN recipe). */
+/** He normal for the ReLU family and ELU (paper §4.1), LeCun normal for SELU (the SNN recipe). */
 function initFor(act: ActivationName): InitName {
   return act === 'selu' ? 'lecun-normal' : 'he-normal';
 }
@@ -129,12 +129,12 @@ function stackCnn(
   return baseSpec(name, o, act, input, 'softmax-ce', layers);
 }
 
-/** Paper §5.1 dropout per stack, on the stack's last layer. */
+/** Paper §4.2 dropout per stack, on the stack's last layer. */
 const CIFAR_DROPOUT = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0];
 
 export const models: Record<string, ZooEntry> = {
   'mnist-mlp': {
-    description: 'MNIST MLP of paper §3: 8 hidden dense layers × 128 units (× width), He init, softmax over 10 classes',
+    description: 'MNIST MLP of paper §4.1.1: 8 hidden dense layers × 128 units (× width), He init, softmax over 10 classes',
     build(o) {
       const { act, width } = checkOptions('mnist-mlp', o);
       const layers: LayerSpec[] = [];
@@ -169,7 +169,7 @@ export const models: Record<string, ZooEntry> = {
 
   'mnist-autoencoder': {
     description:
-      'MNIST deep autoencoder of paper §4 (Martens 2010): 784-1000-500-250-30-250-500-1000-784, linear 30-unit code, ' +
+      'MNIST deep autoencoder of paper §4.1.2 (Martens 2010): 784-1000-500-250-30-250-500-1000-784, linear 30-unit code, ' +
       'logistic output with sigmoid cross-entropy',
     build(o) {
       const { act, width } = checkOptions('mnist-autoencoder', o);
@@ -188,7 +188,7 @@ export const models: Record<string, ZooEntry> = {
 
   'cifar-11': {
     description:
-      'CIFAR-100 11-layer CNN of paper §5.1: [192×5] [192×1, 240×3] [240×1, 260×2] [260×1, 280×2] [280×1, 300×2] [300×1] [100×1], ' +
+      'CIFAR-100 11-layer CNN of paper §4.2: [192×5] [192×1, 240×3] [240×1, 260×2] [260×1, 280×2] [280×1, 300×2] [300×1] [100×1], ' +
       '2×2 max pool after each stack, dropout (0, .1, .2, .3, .4, .5, 0) per stack',
     build(o) {
       return stackCnn(
@@ -212,7 +212,7 @@ export const models: Record<string, ZooEntry> = {
 
   'cifar-18': {
     description:
-      'CIFAR 18-layer ELU CNN of paper §6.1 (the listing has 19 convs, the class layer included): [384×3] [384×1, 384×2, 2×640×2] ' +
+      'CIFAR 18-layer ELU CNN of paper §4.3 (the listing has 19 convs, the class layer included): [384×3] [384×1, 384×2, 2×640×2] ' +
       '[640×1, 3×768×2] [768×1, 2×896×2] [896×3, 2×1024×2] [1024×1, 1152×2] [1152×1] [classes×1]',
     build(o) {
       return stackCnn(
@@ -237,7 +237,7 @@ export const models: Record<string, ZooEntry> = {
 
   'imagenet-15': {
     description:
-      'ImageNet 15-layer CNN of the poster (paper §7): [96×6/2] [3×512×3] [5×768×3] [3×1024×3], 2×2 max pool after each stack, ' +
+      'ImageNet 15-layer CNN of the poster (paper §4.4): [96×6/2] [3×512×3] [5×768×3] [3×1024×3], 2×2 max pool after each stack, ' +
       'SPP [1, 2, 4], FC 4096 → FC 4096 (dropout 0.5 each) → FC 1000; any input size',
     build(o) {
       const { act, width } = checkOptions('imagenet-15', o);

@@ -22,7 +22,7 @@ import { Canvas, hexColor, type Rgb, WHITE } from './canvas.js';
 import { drawText, fitText, GLYPH_HEIGHT, measureText } from './font.js';
 import { colorFor } from './palette.js';
 import { logTicks, niceTicks, type Ticks } from './ticks.js';
-import { meanStd } from '../stats.js';
+import { meanStd } from '../stats/summary.js';
 
 /** One curve: y[i] at x[i]; with `std`, a band y ± std is drawn behind the line. NaN in y leaves a gap. */
 export interface Series {

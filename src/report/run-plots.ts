@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from './chart.js';
 import { colorFor } from './palette.js';
 import type { EpochMetrics } from '../train/loop.js';
-import { columnStats } from '../stats.js';
+import { columnStats } from '../stats/summary.js';
 
 export interface LabelledRun {
   label: string;

@@ -6,7 +6,7 @@
  *   training data, and the median of those means over all units (a "unit" of a conv layer is a channel,
  *   averaged over positions). The per-layer mean activation is reported beside it.
  */
-import { median } from '../stats.js';
+import { median } from '../stats/summary.js';
 
 /** Number of rows whose label is the arg-max of the row (top-1) and among the k largest (top-k). */
 export function countCorrect(

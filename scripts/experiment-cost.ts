@@ -1,0 +1,143 @@
+/**
+ * Estimates what each experiment costs at its default scale, from a few timed training steps, without
+ * running it. For every kind of run an experiment trains, it builds the network the experiment builds, times
+ * a few steps the way one worker does them (forward + backward over micro-batches, then an SGD step) on one
+ * thread, times the per-epoch evaluation passes, and multiplies out: steps per run × runs × settings.
+ *
+ *   npm run build && node dist/scripts/experiment-cost.js [steps]     # default: 6 timed steps per kind of run
+ *
+ * The extrapolation to the real run assumes two workers run 1.3× as fast as one thread (docs/performance.md
+ * measured 1.2–1.4× on two cores), and prints the 1-thread figure too. Each figure is given twice: from the
+ * wall-clock time, and from the CPU time the process got. On a quiet machine the two agree; on a loaded one
+ * the wall-clock figure is an upper bound and the CPU-time figure is the better estimate of a quiet run.
+ */
+import { Rng } from '../src/rng.js';
+import { Network } from '../src/model/network.js';
+import { models } from '../src/model/zoo.js';
+import { Sgd } from '../src/optim/sgd.js';
+import type { ActivationName } from '../src/kernels/activation.js';
+import { SCALE_SETTINGS } from '../src/experiments/mnist-activations.js';
+import { AE_ACTIVATIONS, AE_LRS, AE_SCALES } from '../src/experiments/mnist-autoencoder.js';
+import { CIFAR_ACTIVATIONS, CIFAR_SCALES } from '../src/experiments/cifar-compare.js';
+
+const TWO_WORKER_SPEEDUP = 1.3;
+const timedSteps = Number(process.argv[2] ?? 6);
+
+interface Kind {
+  experiment: string;
+  model: string;
+  activation: ActivationName;
+  width: number;
+  batchNorm?: boolean;
+  dropout?: boolean;
+  input: [number, number, number];
+  classes: number;
+  batch: number;
+  microBatch: number;
+  /** training samples per epoch, evaluated samples per epoch, epochs, runs of this kind */
+  trainN: number;
+  evalN: number;
+  epochs: number;
+  runs: number;
+}
+
+interface Timing {
+  /** seconds per training step, wall clock and CPU */
+  step: number;
+  stepCpu: number;
+  /** seconds per evaluated sample, wall clock and CPU */
+  evalPerSample: number;
+  evalPerSampleCpu: number;
+}
+
+/** Wall-clock and CPU seconds (user + system) of `f`. */
+function timed(f: () => void): { wall: number; cpu: number } {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  f();
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1e6 };
+}
+
+function timeKind(k: Kind): Timing {
+  const spec = models[k.model].build({ activation: k.activation, width: k.width, batchNorm: k.batchNorm, dropout: k.dropout, input: k.input, classes: k.classes });
+  const net = new Network(spec, { maxBatch: k.microBatch });
+  net.initParams(0);
+  const opt = new Sgd(net.layout, { momentum: 0.9, weightDecay: 5e-4 });
+  const rng = new Rng(1);
+  const size = k.input[0] * k.input[1] * k.input[2];
+  const x = new Float32Array(k.microBatch * size);
+  for (let i = 0; i < x.length; i++) x[i] = rng.uniform();
+  const autoencoder = spec.loss !== 'softmax-ce';
+  const target = autoencoder ? x : new Int32Array(k.microBatch).map(() => rng.int(k.classes));
+  const ids = new Int32Array(k.microBatch).map((_, i) => i);
+  let stepNo = 0;
+  const step = (): void => {
+    net.zeroGrad();
+    for (let m = 0; m < k.batch / k.microBatch; m++) {
+      net.forward(x, k.microBatch, 'train', { seed: 0, step: stepNo, sampleIds: ids });
+      net.backward(target, k.microBatch, 1 / k.batch);
+    }
+    opt.step(net.params, net.grads, 1e-5);
+    stepNo++;
+  };
+  step();
+  step();
+  const train = timed(() => {
+    for (let i = 0; i < timedSteps; i++) step();
+  });
+  const evaluation = timed(() => {
+    for (let i = 0; i < timedSteps; i++) {
+      net.forward(x, k.microBatch, 'eval');
+      net.loss(target, k.microBatch);
+    }
+  });
+  const perSample = timedSteps * k.microBatch;
+  return { step: train.wall / timedSteps, stepCpu: train.cpu / timedSteps, evalPerSample: evaluation.wall / perSample, evalPerSampleCpu: evaluation.cpu / perSample };
+}
+
+const hms = (s: number): string => {
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+};
+
+const ma = SCALE_SETTINGS.default;
+const ae = AE_SCALES.default;
+const cc = CIFAR_SCALES.default;
+const kinds: Kind[] = [
+  ...(['elu', 'relu'] as ActivationName[]).map((a): Kind => ({
+    experiment: 'mnist-activations', model: 'mnist-mlp', activation: a, width: 1, input: [1, 28, 28], classes: 10, batch: 64, microBatch: 16,
+    trainN: 60000, evalN: 10000 + ma.statsSubset, epochs: ma.epochs, runs: ma.runs * 2, // 4 activations, timed as 2 pairs
+  })),
+  ...(['elu', 'relu'] as ActivationName[]).map((a): Kind => ({
+    experiment: 'mnist-autoencoder', model: 'mnist-autoencoder', activation: a, width: ae.width, input: [1, 28, 28], classes: 10, batch: 64, microBatch: 16,
+    trainN: 8000, evalN: 2000 + ae.statsSubset, epochs: ae.epochs, runs: (ae.runs * AE_LRS.length * AE_ACTIVATIONS.length) / 2,
+  })),
+  ...([false, true].flatMap((bn) => (['elu', 'relu'] as ActivationName[]).map((a): Kind => ({
+    experiment: 'cifar-compare', model: 'cifar-11', activation: a, width: cc.width, batchNorm: bn, dropout: true, input: [1, 28, 28], classes: 10,
+    batch: cc.batch, microBatch: cc.microBatch, trainN: 60000, evalN: 10000 + cc.statsSubset, epochs: cc.epochs ?? 1, runs: (cc.runs * CIFAR_ACTIVATIONS.length) / 2,
+  })))),
+];
+
+const totals: Record<string, { wall: number; cpu: number }> = {};
+console.log(`timed ${timedSteps} steps per kind of run, one thread (wall clock / CPU time)`);
+for (const k of kinds) {
+  const t = timeKind(k);
+  const steps = Math.floor(k.trainN / k.batch) * k.epochs;
+  const perRun = steps * t.step + k.epochs * k.evalN * t.evalPerSample;
+  const perRunCpu = steps * t.stepCpu + k.epochs * k.evalN * t.evalPerSampleCpu;
+  const sum = (totals[k.experiment] ??= { wall: 0, cpu: 0 });
+  sum.wall += perRun * k.runs;
+  sum.cpu += perRunCpu * k.runs;
+  console.log(
+    `${k.experiment.padEnd(18)} ${k.model} ${k.activation}${k.batchNorm ? '+bn' : ''} width ${k.width}: ${(1000 * t.step).toFixed(1)} / ${(1000 * t.stepCpu).toFixed(1)} ms/step of ${k.batch}, ` +
+      `eval ${(1e6 * t.evalPerSample).toFixed(0)} / ${(1e6 * t.evalPerSampleCpu).toFixed(0)} µs/sample; ${steps} steps/run → ${hms(perRun)} / ${hms(perRunCpu)} per run × ${k.runs} runs`,
+  );
+}
+for (const [e, sec] of Object.entries(totals)) {
+  console.log(
+    `${e.padEnd(18)} default scale: ${hms(sec.wall)} / ${hms(sec.cpu)} on one thread, ` +
+      `≈ ${hms(sec.wall / TWO_WORKER_SPEEDUP)} / ${hms(sec.cpu / TWO_WORKER_SPEEDUP)} with 2 workers (×${TWO_WORKER_SPEEDUP})`,
+  );
+}
