@@ -1,0 +1,69 @@
+/**
+ * eˣ − 1 on four float32 lanes at once: the exponential behind ELU and SELU (elu.ts, selu.ts). It stands in for
+ * the twins' Math.expm1 (float64, correctly rounded to within an ulp, then rounded to float32).
+ *
+ *   x = k·ln 2 + r,  k = round(x·log₂e),  |r| ≤ ½ ln 2 (+ rounding)          (Cody–Waite: ln 2 = C1 + C2)
+ *   eˣ − 1 = 2ᵏ·(eʳ − 1) + (2ᵏ − 1)
+ *   eʳ − 1 ≈ r + r²·(1/2! + r·(1/3! + r·(1/4! + … + r·(1/8!))))                 (Taylor, degree 8)
+ *
+ * Written as 2ᵏ·expm1(r) + (2ᵏ − 1) rather than 2ᵏ·eʳ − 1, so that for k = 0 (−0.35 ≲ x ≤ 0) the result is
+ * the polynomial itself, whose leading term r = x is exact: small inputs keep their relative precision (the
+ * reason the twins use expm1 rather than exp(x) − 1). 2ᵏ is built from its bits, (k + 127) << 23.
+ * The Taylor remainder r⁹/9! is < 2.2·10⁻¹⁰ for |r| ≤ 0.35, far below float32 rounding.
+ *
+ * Range: the input is clamped to [−24, 0] first. For x ≤ −17.33 the float32 nearest to eˣ − 1 is −1 (eˣ is
+ * below half an ulp of 1), and the formula returns exactly −1 there, so clamping at −24 changes no result
+ * and keeps 2ᵏ a normal float (k ≥ −35). Positive inputs are clamped to 0: callers only use lanes with x ≤ 0
+ * (ELU selects x itself for x > 0). f32x4.min/max propagate NaN, so NaN in gives NaN out, as Math.expm1.
+ *
+ * Error bound, measured against float64 Math.expm1 on every negative float32 from −0 down to −24
+ * (1,103,101,952 values; bench/exp-error.ts, and test/simd-activations.test.ts on a dense grid of them):
+ * at most EXPM1_MAX_ULP = 2 units in the last place of the float32 result (docs/kernels/simd.md has the
+ * measured figures), and an absolute error below 1.2·10⁻⁷ (the ulp of values near −1 is 6·10⁻⁸).
+ * −0 comes out as +0 (the twins give −0); nothing in elunet distinguishes the two.
+ */
+
+const LOG2E: f32 = 1.44269504088896341;
+/** ln 2 split so that k·C1 is exact for |k| < 2¹⁵ (C1 has 9 significant bits): C1 + C2 = ln 2 to ~1e−12. */
+const C1: f32 = 0.693359375;
+const C2: f32 = -2.12194440e-4;
+const LO: f32 = -24;
+
+// @ts-ignore: decorator
+@inline
+export function expm1x4(x: v128): v128 {
+  const xc = f32x4.max(f32x4.min(x, f32x4.splat(0)), f32x4.splat(LO));
+  const k = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(k, f32x4.splat(C1))), f32x4.mul(k, f32x4.splat(C2)));
+  // Horner from 1/8! down to 1/2!, then expm1(r) = r + r²·q
+  let q = f32x4.add(f32x4.splat(<f32>(1.0 / 5040.0)), f32x4.mul(r, f32x4.splat(<f32>(1.0 / 40320.0))));
+  q = f32x4.add(f32x4.splat(<f32>(1.0 / 720.0)), f32x4.mul(r, q));
+  q = f32x4.add(f32x4.splat(<f32>(1.0 / 120.0)), f32x4.mul(r, q));
+  q = f32x4.add(f32x4.splat(<f32>(1.0 / 24.0)), f32x4.mul(r, q));
+  q = f32x4.add(f32x4.splat(<f32>(1.0 / 6.0)), f32x4.mul(r, q));
+  q = f32x4.add(f32x4.splat(0.5), f32x4.mul(r, q));
+  const em1 = f32x4.add(r, f32x4.mul(f32x4.mul(r, r), q));
+  // 2ᵏ from its exponent bits; k ∈ [−35, 0] (NaN gives k = 0 and stays NaN through r)
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
+  return f32x4.add(f32x4.mul(scale, em1), f32x4.sub(scale, f32x4.splat(1)));
+}
+
+/** The same function on one float (lane 0 of the vector version), for the scalar tails: identical results. */
+// @ts-ignore: decorator
+@inline
+export function expm1f1(x: f32): f32 {
+  return f32x4.extract_lane(expm1x4(f32x4.splat(x)), 0);
+}
+
+/** y[i] = expm1(x[i]) for x[i] ≤ 0 (clamped to 0 above), exported for the error measurement and its test. */
+export function expm1Neg(y: usize, x: usize, count: i32): void {
+  const full = count & ~3;
+  for (let t = 0; t < full; t += 4) {
+    const off: usize = <usize>t << 2;
+    v128.store(y + off, expm1x4(v128.load(x + off)));
+  }
+  for (let t = max(full, 0); t < count; t++) {
+    const off: usize = <usize>t << 2;
+    store<f32>(y + off, expm1f1(load<f32>(x + off)));
+  }
+}
