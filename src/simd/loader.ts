@@ -85,7 +85,7 @@ const SIMD_PROBE = new Uint8Array([
  * memories (a WebAssembly.Memory with shared: true is backed by a SharedArrayBuffer). `wasm` is the
  * WebAssembly namespace to ask (a test passes a stand-in without SIMD).
  */
-export function simdSupport(wasm: typeof WebAssembly | undefined = globalThis.WebAssembly): SimdSupport {
+export function simdSupport(wasm: typeof WebAssembly | null = globalThis.WebAssembly ?? null): SimdSupport {
   if (!wasm) return { ok: false, reason: 'this runtime has no WebAssembly' };
   try {
     if (!wasm.validate(SIMD_PROBE)) return { ok: false, reason: 'this runtime has WebAssembly but not its SIMD extension' };

@@ -23,10 +23,11 @@ import { fcParams } from './check.js';
 export const U = 2 ** -24;
 /**
  * The largest error of the vector expm1 (src/simd/assembly/expm1.ts) in float32 ulps of the result, measured
- * on every negative float32 down to −24 by bench/exp-error.ts; test/simd-activations.test.ts checks it on a
- * dense grid. Keep equal to the bound stated in expm1.ts and docs/kernels/simd.md.
+ * on every negative float32 down to −24 by bench/exp-error.ts (0.8495 ulp at x = −0.36387);
+ * test/simd-activations.test.ts checks it on a dense grid. Keep equal to the bound stated in expm1.ts and
+ * docs/kernels/simd.md.
  */
-export const EXPM1_MAX_ULP = 2;
+export const EXPM1_MAX_ULP = 0.85;
 
 let shared: SimdKernels | null = null;
 /** One kernel set on the built module, per test process. */
