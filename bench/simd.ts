@@ -68,8 +68,9 @@ class Child {
       this.proc = spawn(process.execPath, [self, '--child', side], { stdio: ['pipe', 'pipe', 'inherit'] });
     }
     this.lines = readline.createInterface({ input: this.proc.stdout! })[Symbol.asyncIterator]();
+    const what = side === 'torch' ? `${pythonExecutable()} (for PyTorch; set ELUNET_PYTHON to a Python that has torch)` : 'node';
     const failed = new Promise<{ ready: boolean; reason: string }>((resolve) => {
-      this.proc.once('error', (e) => resolve({ ready: false, reason: `could not start: ${e.message}` }));
+      this.proc.once('error', (e) => resolve({ ready: false, reason: `could not start ${what}: ${e.message}` }));
     });
     this.ready = Promise.race([this.next() as Promise<{ ready: boolean; versions?: Record<string, string>; reason?: string }>, failed])
       .catch((e: unknown) => ({ ready: false, reason: String(e) }));
