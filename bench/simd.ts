@@ -13,6 +13,7 @@
  *   --max-call MS   a side whose single call takes longer is left out of that workload, with the reason
  *                   (default 15000: tfjs-cpu's filter gradient takes minutes; bench/run.ts times it once)
  *   --quick         smoke test of the harness: tiny shapes, 2 rounds of 100 ms (numbers mean nothing)
+ *   node dist/bench/simd.js --markdown simd.json     the tables of docs/performance.md from a --json run
  *
  * Method. Every side is a library in its own child process (its heap, JIT and thread settings untouched by
  * the others): `node dist/bench/simd.js --child <side>` for the JavaScript sides, bench/torch_peer.py (python3,
@@ -85,6 +86,18 @@ class Child {
   async ask(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
     this.proc.stdin!.write(JSON.stringify(msg) + '\n');
     return this.next();
+  }
+
+  /** ask(), but if no answer comes within `ms` the process is killed and null is returned. */
+  async askWithin(msg: Record<string, unknown>, ms: number): Promise<Record<string, unknown> | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), ms);
+    });
+    const r = await Promise.race([this.ask(msg), late]);
+    clearTimeout(timer);
+    if (r === null) this.proc.kill('SIGKILL');
+    return r;
   }
 
   close(): void {
@@ -207,20 +220,25 @@ async function measureWorkload(w: WorkloadInfo, sides: Side[], st: Settings, ver
       result.sides[side] = { status: 'ok', info: (setup.info as Record<string, unknown>) ?? {} };
       // warm-up: ≥ 3 calls and ≥ warmupMs (WebAssembly functions start in V8's baseline compiler and are
       // tiered up after they have run a while; JavaScript's callers need a few calls to be optimized)
+      // A call that has not returned after --max-call ms gets its process killed: tfjs-cpu's filter gradient
+      // would otherwise spend minutes per call here, and interleaved rounds of it are out of reach anyway.
       let calls = 0;
       let ms = 0;
+      let tooSlow = false;
       while (calls < 3 || ms < st.warmupMs) {
-        const r = await child.ask({ cmd: 'run', ms: 0 });
+        const r = await child.askWithin({ cmd: 'run', ms: 0 }, st.maxCallMs);
+        if (r === null) {
+          tooSlow = true;
+          break;
+        }
         calls += r.calls as number;
         ms += r.ms as number;
-        if ((r.ms as number) > st.maxCallMs) break;
       }
-      const perCall = ms / calls;
-      if (perCall > st.maxCallMs) {
-        result.sides[side] = { status: 'too slow', reason: `one call takes ${fmt(perCall / 1000)} s (> --max-call ${st.maxCallMs / 1000} s)` };
-        child.close();
+      if (tooSlow) {
+        result.sides[side] = { status: 'too slow', reason: `one call takes more than --max-call ${st.maxCallMs / 1000} s (bench/run.ts times such a call once)` };
         continue;
       }
+      const perCall = ms / calls;
       children.set(side, child);
       note(`    ${side}: warmed up (${calls} calls, ${fmt(perCall)} ms per call)`);
     }
@@ -256,6 +274,86 @@ async function measureWorkload(w: WorkloadInfo, sides: Side[], st: Settings, ver
   return result;
 }
 
+// ──────────────────────────────────────────────── targets ────────────────────────────────────────────────
+
+interface Target {
+  target: string;
+  met: boolean | null;
+  measured: string;
+}
+
+/** simd / side, per round, the median and range (the issue's ratios are the SIMD side over the peer). */
+function simdOver(r: WorkloadResult, side: Side): Ratio | null {
+  const a = r.sides[REFERENCE]?.perRound, b = r.sides[side]?.perRound;
+  return a && b && a.length === b.length ? ratioOf(a, b) : null;
+}
+
+/** Issue 11's targets, checked on this run's results (null: not measured in this run). */
+export function checkTargets(results: WorkloadResult[]): Target[] {
+  const find = (prefix: string) => results.find((r) => r.name.startsWith(prefix));
+  const out: Target[] = [];
+  const ratioTarget = (target: string, prefix: string, side: Side, min: number): void => {
+    const r = find(prefix);
+    const q = r && simdOver(r, side);
+    out.push(q ? { target, met: q.median >= min, measured: `${fmt(q.median)}× (rounds ${fmt(q.min)}–${fmt(q.max)}×)` }
+      : { target, met: null, measured: r ? `not measured (${r.sides[REFERENCE]?.reason ?? r.sides[side]?.reason ?? 'a side did not run'})` : 'not in this run' });
+  };
+  ratioTarget('matmul 1024³: elunet-simd ≥ 1.0× tfjs-wasm', 'matmul 1024', 'tfjs-wasm', 1);
+  const conv = find('conv2d fwd+bwd 32×32 64→64');
+  const rate = conv?.sides[REFERENCE]?.rate;
+  out.push(rate !== undefined ? { target: 'conv2d 32×32 64→64 b32 fwd + both bwd: ≥ 20 GFLOP/s', met: rate >= 20, measured: `${fmt(rate)} GFLOP/s` }
+    : { target: 'conv2d 32×32 64→64 b32 fwd + both bwd: ≥ 20 GFLOP/s', met: null, measured: 'not measured' });
+  ratioTarget('train step mnist-cnn b64: ≥ 0.33× PyTorch (aim 0.5×)', 'train step mnist-cnn', 'torch', 0.33);
+  ratioTarget('train step mnist-mlp b64: ≥ 3× tfjs-wasm', 'train step mnist-mlp', 'tfjs-wasm', 3);
+  ratioTarget('train step mnist-mlp b64: ≥ 0.2× PyTorch', 'train step mnist-mlp', 'torch', 0.2);
+  ratioTarget('ELU forward 1M: ≥ 1.0× tfjs-wasm', 'elu fwd 1M', 'tfjs-wasm', 1);
+  ratioTarget('ELU backward 1M: ≥ 1.0× tfjs-wasm', 'elu bwd 1M', 'tfjs-wasm', 1);
+  return out;
+}
+
+// ──────────────────────────────────────────────── markdown ───────────────────────────────────────────────
+
+interface RunJson {
+  command: string;
+  machine: { cpu: string; cores: number; node: string; date: string; loadAverage: number[] };
+  loadAverageAtEnd: number[];
+  settings: Settings;
+  versions: Record<string, Record<string, string>>;
+  torch: string;
+  results: WorkloadResult[];
+}
+
+/** The tables of docs/performance.md from a --json run: rates, simd-over-peer ratios, fraction of peak, targets. */
+function markdown(file: string): string {
+  const run = JSON.parse(fs.readFileSync(file, 'utf8')) as RunJson;
+  const peers: Side[] = ['elunet-ts', 'tfjs-cpu', 'tfjs-wasm', 'torch'];
+  const cell = (r: WorkloadResult, side: Side): string => {
+    const s = r.sides[side];
+    if (!s) return '—';
+    if (s.status !== 'ok') return s.status;
+    const q = side === REFERENCE ? null : simdOver(r, side);
+    return `${fmt(s.rate!)}${q ? ` (simd ${fmt(q.median)}×)` : ''}`;
+  };
+  const lines = [
+    `Measured ${run.machine.date} on ${run.machine.cpu}, ${run.machine.cores} cores, Node ${run.machine.node}; ` +
+      `${run.settings.rounds} interleaved rounds of ${run.settings.sliceMs} ms per side; load average ${run.machine.loadAverage.join(' ')} ` +
+      `at the start, ${run.loadAverageAtEnd.join(' ')} at the end. PyTorch: ${run.torch}` +
+      (run.versions.torch ? ` (torch ${run.versions.torch.torch}, one thread)` : '') + '.',
+    '',
+    '| workload | unit | elunet-simd | elunet-ts | tfjs-cpu | tfjs-wasm | torch | simd / core peak |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...run.results.map((r) => `| ${r.name} | ${r.unit} | ${cell(r, REFERENCE)} | ${peers.map((p) => cell(r, p)).join(' | ')} | ` +
+      `${r.peakFraction ? `${fmt(100 * r.peakFraction.median)} %` : '—'} |`),
+    '',
+    'Cells: the median rate over rounds; in parentheses, the median over rounds of elunet-simd\'s rate divided by that side\'s in the same round.',
+    '',
+    '| target (issue 11) | status | measured |',
+    '|---|---|---|',
+    ...checkTargets(run.results).map((t) => `| ${t.target} | ${t.met === null ? 'not measured' : t.met ? 'met' : '**not met**'} | ${t.measured} |`),
+  ];
+  return lines.join('\n');
+}
+
 // ───────────────────────────────────────────────── main ─────────────────────────────────────────────────
 
 function describe(r: SideResult | undefined): string {
@@ -271,6 +369,11 @@ function describeRatio(q: Ratio | undefined): string {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return childMain(argv[1]);
+  if (argv[0] === '--markdown') {
+    if (!argv[1]) throw new Error('bench: --markdown needs the JSON file of a --json run');
+    process.stdout.write(markdown(argv[1]) + '\n');
+    return;
+  }
   const args = parseArgs(argv, ['only', 'sides', 'rounds', 'slice', 'warmup', 'max-call']);
   for (const f of args.flags) {
     if (!['json', 'quick'].includes(f)) throw new Error(`bench: unknown option --${f} (see the header of bench/simd.ts)`);
@@ -316,6 +419,7 @@ async function main(): Promise<void> {
       machine, loadAverageAtEnd: end.loadAverage, finished: end.date, settings: st, versions,
       torch: torchMissing ? `not measured: ${torchMissing}` : 'measured',
       results,
+      targets: checkTargets(results),
     }, null, 2) + '\n');
     return;
   }
@@ -328,6 +432,8 @@ async function main(): Promise<void> {
     results.map((r) => [r.name, r.unit, describe(r.sides[REFERENCE]), ...shown.map((s) => describe(r.sides[s])),
       ...shown.map((s) => describeRatio(r.vsSimd[s])), describeRatio(r.peakFraction)]),
   ));
+  log('\ntargets (issue 11)');
+  log(table(['target', 'status', 'measured'], checkTargets(results).map((t) => [t.target, t.met === null ? 'n/a' : t.met ? 'met' : 'NOT met', t.measured])));
   log(`\nload average at the end: ${end.loadAverage.join(' ')}`);
 }
 
