@@ -1,6 +1,6 @@
 /**
  * The Adam update, WebAssembly SIMD version. Twin of the loop in src/optim/adam.ts (Adam.step, PyTorch's
- * torch.optim.Adam with L2 decay added to the gradient), held to Adam by test/simd-optim.test.ts. One call
+ * torch.optim.Adam with L2 decay added to the gradient), held to Adam by test/simd-ops.test.ts. One call
  * updates one run of parameters that share a weight-decay coefficient.
  *
  *   g′ = g + wd·p

@@ -1,6 +1,6 @@
 /**
  * Batch normalization, WebAssembly SIMD version. Twin of src/kernels/batchnorm.ts (per channel, PyTorch's
- * conventions: biased variance in the forward), held to it by test/simd-batchnorm.test.ts.
+ * conventions: biased variance in the forward), held to it by test/simd-ops.test.ts.
  *
  *   x, y, xhat: (N,C,S)   gamma, beta, mean, invStd: (C)          M = N·S values per channel
  *   μ_c = (1/M) Σ x        σ²_c = (1/M) Σ (x − μ_c)²        invStd_c = 1/√(σ²_c + ε)

@@ -1,6 +1,6 @@
 /**
  * Dense (fully connected) layer, WebAssembly SIMD version. Twin of src/kernels/dense.ts, held to
- * denseForwardNaive / denseBackwardInputNaive / denseBackwardParamsNaive by test/simd-dense.test.ts.
+ * denseForwardNaive / denseBackwardInputNaive / denseBackwardParamsNaive by test/simd-matmul.test.ts.
  *
  *   x: (N, IN)   w: (OUT, IN)   b: (OUT)   y: (N, OUT)
  *   y = x·Wᵀ + b        dx += dy·W        dW += dyᵀ·x        db += Σ_n dy[n,:]

@@ -1,7 +1,7 @@
 /**
  * Max pooling, WebAssembly version. Twin of maxPoolForward / maxPoolBackward in src/kernels/pool.ts (PyTorch's
  * semantics: floor mode, padding counts as −∞, argmax = flat index into x of the first maximum in row-major
- * order, a NaN wins its window), held to them by test/simd-pool.test.ts: the same bits and the same argmax.
+ * order, a NaN wins its window), held to them by test/simd-ops.test.ts: the same bits and the same argmax.
  *
  *   x: (N,C,H,W)   y, argmax: (N,C,OH,OW)
  *   y[n,c,i,j] = max_{p,q} x[n,c, i·s+p−pad, j·s+q−pad]        dx[argmax[o]] += dy[o]

@@ -1,6 +1,6 @@
 /**
  * The SGD update, WebAssembly SIMD version. Twin of the loops in src/optim/sgd.ts (Sgd.step, PyTorch's
- * torch.optim.SGD with dampening 0), held to Sgd by test/simd-optim.test.ts. One call updates one run of
+ * torch.optim.SGD with dampening 0), held to Sgd by test/simd-ops.test.ts. One call updates one run of
  * parameters that share a weight-decay coefficient (a segment of the twin's layout).
  *
  *   params p, grads g, velocity v: (count)

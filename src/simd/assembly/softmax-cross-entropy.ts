@@ -1,6 +1,6 @@
 /**
  * Softmax followed by cross-entropy, WebAssembly version. Twin of src/kernels/softmax-cross-entropy.ts, held
- * to it by test/simd-losses.test.ts.
+ * to it by test/simd-ops.test.ts.
  *
  *   logits z, probs p: (N,K)   labels: (N) int32 in [0, K)
  *   p[n,k] = exp(z[n,k] − m[n]) / Σ_j exp(z[n,j] − m[n])        m[n] = max_j z[n,j]
