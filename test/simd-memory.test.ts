@@ -137,4 +137,15 @@ test('data-parallel prototype: workers instantiate the kernels on one shared mem
   ts.denseBackwardParamsNaive(ref, null, dy, x, s);
   ts.denseBackwardParamsNaive(mag, null, Float32Array.from(dy, Math.abs), Float32Array.from(x, Math.abs), s);
   expectWithin(total, ref, sumBound(batch + workers, mag), 'dW summed over the worker slots');
+  // and the same micro-batches computed on the main thread give the same bits: no kernel depends on the
+  // thread or instance it runs in (what makes 1, 2 or 3 workers give identical results in phase 2)
+  for (let w = 0; w < workers; w++) {
+    const mine = k.memory.f32(OUT * IN);
+    const sm = ts.denseShape({ n: micro, inFeatures: IN, outFeatures: OUT });
+    for (let mb = w; mb * micro < batch; mb += workers) {
+      k.denseBackwardParams(mine, null, dy.subarray(mb * micro * OUT, (mb + 1) * micro * OUT), x.subarray(mb * micro * IN, (mb + 1) * micro * IN), sm);
+    }
+    assert.deepEqual(new Uint32Array(mine.buffer, mine.byteOffset, mine.length),
+      new Uint32Array(slots.buffer, slots.byteOffset + w * OUT * IN * 4, OUT * IN), `worker ${w}'s slot differs from the main thread's bits`);
+  }
 });
