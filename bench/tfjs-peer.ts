@@ -22,13 +22,17 @@ export type Tf = typeof TF;
 
 let tfModule: Tf | null = null;
 
-/** Loads @tensorflow/tfjs once and selects its CPU backend. */
-export async function loadTf(): Promise<Tf> {
+/**
+ * Loads @tensorflow/tfjs once and selects a backend: 'cpu' (pure JavaScript, the default) or 'wasm'
+ * (@tensorflow/tfjs-backend-wasm: XNNPACK compiled to WebAssembly with SIMD; its Node build runs on one thread).
+ */
+export async function loadTf(backend: 'cpu' | 'wasm' = 'cpu'): Promise<Tf> {
   if (tfModule) return tfModule;
   const tf = (await import('@tensorflow/tfjs')) as unknown as Tf;
+  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   tf.enableProdMode();
-  const ok = await tf.setBackend('cpu');
-  if (!ok || tf.getBackend() !== 'cpu') throw new Error(`bench: tfjs could not select the cpu backend (got '${tf.getBackend()}')`);
+  const ok = await tf.setBackend(backend);
+  if (!ok || tf.getBackend() !== backend) throw new Error(`bench: tfjs could not select the ${backend} backend (got '${tf.getBackend()}')`);
   await tf.ready();
   tfModule = tf;
   return tf;
