@@ -2,12 +2,14 @@
  * Does the gradient checker catch the mistakes people actually make in a backward pass?
  *
  * A gradient test is only worth having if it fails on a wrong backward. Here we write deliberately broken
- * copies of the conv2d and dense backward passes — a flipped sign, an off-by-one index in the conv weight
- * gradient, `=` where `+=` belongs (a missing accumulation), a missing term — and assert that gradCheck
- * rejects every one of them while it accepts the real kernels on the very same problem.
+ * copies of the conv2d, dense, mean-centring and evaluation-mode batch-norm backward passes — a flipped sign,
+ * an off-by-one index in the conv weight gradient, `=` where `+=` belongs (a missing accumulation), a missing
+ * term, a mean over the wrong axis — and assert that gradCheck rejects every one of them while it accepts the
+ * real kernels on the very same problem.
  *
  * The broken conv passes are a copy of the seven-loop reference in src/kernels/conv2d.ts with one switch per
- * planted bug; the broken dense passes wrap the real kernels.
+ * planted bug; the broken centring passes a copy of centerBackward's loops likewise; the broken dense and
+ * batch-norm passes wrap the real kernels.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +24,8 @@ import {
   type Conv2dShape,
 } from '../src/kernels/conv2d.js';
 import { denseShape, denseForward, denseBackwardInput, denseBackwardParams, type DenseShape } from '../src/kernels/dense.js';
+import { centerBackward, centerForwardTrain, centerShape, type CenterShape } from '../src/kernels/center.js';
+import { batchNormBackward, batchNormBackwardEval, batchNormForwardEval, batchNormShape, type BatchNormShape } from '../src/kernels/batchnorm.js';
 import { Rng } from '../src/rng.js';
 import { gradCheck, randomArray } from './util/check.js';
 
@@ -250,6 +254,138 @@ test('gradCheck rejects broken dense backward passes', () => {
   ];
   for (const [what, backward] of broken) {
     const r = checkDense(backward);
+    assert.equal(r.ok, false, `'${what}' passed the gradient check (worst error ${r.worst})`);
+  }
+});
+
+// ─────────────────────────────────────────────── center ──────────────────────────────────────────────
+
+type CenterBug = 'none' | 'sign' | 'noMean' | 'perSample' | 'overwrite' | 'wrongCount';
+
+/** centerBackward's loops, with a planted bug. */
+function centerBackwardPlanted(dx: Float32Array, dy: Float32Array, s: CenterShape, bug: CenterBug): void {
+  const { n, c, spatial: S } = s;
+  const M = n * S;
+  const stride = c * S;
+  for (let ch = 0; ch < c; ch++) {
+    let sum = 0;
+    for (let b = 0; b < n; b++) for (let i = 0; i < S; i++) sum += dy[b * stride + ch * S + i];
+    for (let b = 0; b < n; b++) {
+      // 'perSample': the mean taken over one sample's pixels (the axis of a layer norm), not over the batch
+      let own = 0;
+      for (let i = 0; i < S; i++) own += dy[b * stride + ch * S + i];
+      // 'wrongCount': divided by N instead of M = N·S (the pixels forgotten)
+      const mean = bug === 'perSample' ? own / S : bug === 'wrongCount' ? sum / n : sum / M;
+      for (let i = 0; i < S; i++) {
+        const at = b * stride + ch * S + i;
+        // 'sign': dy + mean; 'noMean': the identity's backward (the mean term forgotten)
+        const g = bug === 'sign' ? dy[at] + mean : bug === 'noMean' ? dy[at] : dy[at] - mean;
+        if (bug === 'overwrite') dx[at] = g;
+        else dx[at] += g;
+      }
+    }
+  }
+}
+
+/** gradCheck of centring a 3-sample, 2-channel, 2×2 batch (N, C, S all different from 1). */
+function checkCenter(backward: (dx: Float32Array, dy: Float32Array, s: CenterShape) => void) {
+  const s = centerShape({ n: 3, c: 2, spatial: 4 });
+  const x = randomArray(new Rng(12), 24);
+  const dx = new Float32Array(24);
+  const y = new Float32Array(24);
+  const mean = new Float32Array(2);
+  return gradCheck({
+    name: 'center',
+    seed: 13,
+    maxChecks: 1000,
+    params: [{ name: 'x', value: x, grad: dx }],
+    forward: () => (centerForwardTrain(y, mean, x, s), y),
+    backward: (dy) => backward(dx, dy, s),
+  });
+}
+
+test('gradCheck accepts the real centring backward and the unbroken local copy', () => {
+  for (const [name, backward] of [
+    ['real', centerBackward],
+    ['local copy, no bug', (dx: Float32Array, dy: Float32Array, s: CenterShape) => centerBackwardPlanted(dx, dy, s, 'none')],
+  ] as const) {
+    const r = checkCenter(backward);
+    assert.equal(r.ok, true, `${name}: ${r.failures.join('\n')}`);
+  }
+});
+
+for (const [bug, what] of [
+  ['sign', 'the mean term added instead of subtracted'],
+  ['noMean', 'the mean term forgotten (the backward of the identity)'],
+  ['perSample', "the mean taken over one sample's pixels instead of the batch"],
+  ['wrongCount', 'the sum divided by N instead of N·H·W'],
+  ['overwrite', 'dx = … instead of dx += …'],
+] as const) {
+  test(`gradCheck rejects a centring backward with ${what}`, () => {
+    const r = checkCenter((dx, dy, s) => centerBackwardPlanted(dx, dy, s, bug));
+    assert.equal(r.ok, false, `planted bug '${bug}' passed the gradient check (worst error ${r.worst})`);
+  });
+}
+
+// ─────────────────────────────────────── batch norm, evaluation mode ───────────────────────────────────────
+
+type BnEvalBackward = (dx: Float32Array, dg: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, gamma: Float32Array,
+                       runMean: Float32Array, runVar: Float32Array, s: BatchNormShape) => void;
+
+function checkBnEval(backward: BnEvalBackward) {
+  const s = batchNormShape({ n: 2, c: 3, spatial: 2 });
+  const rng = new Rng(21);
+  const x = randomArray(rng, 12, -2, 2);
+  const gamma = randomArray(rng, 3, 0.5, 2);
+  const beta = randomArray(rng, 3, -1, 1);
+  const runMean = randomArray(rng, 3, -1, 1);
+  const runVar = randomArray(rng, 3, 0.2, 3); // far from 1, so a forgotten 1/√var cannot pass
+  const [dx, dg, db] = [new Float32Array(12), new Float32Array(3), new Float32Array(3)];
+  const y = new Float32Array(12);
+  return gradCheck({
+    name: 'batchnorm eval',
+    seed: 22,
+    maxChecks: 1000,
+    params: [
+      { name: 'x', value: x, grad: dx },
+      { name: 'gamma', value: gamma, grad: dg },
+      { name: 'beta', value: beta, grad: db },
+    ],
+    forward: () => (batchNormForwardEval(y, x, gamma, beta, runMean, runVar, s), y),
+    backward: (dy) => backward(dx, dg, db, dy, x, gamma, runMean, runVar, s),
+  });
+}
+
+test('gradCheck accepts the real evaluation-mode batch-norm backward and rejects broken ones', () => {
+  const real = checkBnEval((dx, dg, db, dy, x, g, m, v, s) => batchNormBackwardEval(dx, dg, db, dy, x, g, m, v, s));
+  assert.equal(real.ok, true, real.failures.join('\n'));
+  const broken: [string, BnEvalBackward][] = [
+    ['γ left out of dx', (dx, dg, db, dy, x, g, m, v, s) => batchNormBackwardEval(dx, dg, db, dy, x, new Float32Array(g.length).fill(1), m, v, s)],
+    ['dγ taken from the raw x, not (x − runMean)/σ', (dx, dg, db, dy, x, g, m, v, s) => {
+      batchNormBackwardEval(dx, new Float32Array(dg.length), db, dy, x, g, m, v, s);
+      batchNormBackwardEval(new Float32Array(dx.length), dg, new Float32Array(db.length), dy, x, g, new Float32Array(m.length), new Float32Array(v.length).fill(1 - 1e-5), s);
+    }],
+    ['the training backward (batch statistics) used in evaluation mode', (dx, dg, db, dy, x, g, _m, _v, s) => {
+      // what the layer did before it knew the eval mode: x̂ and 1/σ of the batch instead of the running ones
+      const st = batchNormShape(s);
+      const xhat = new Float32Array(x.length);
+      const inv = new Float32Array(st.c);
+      const mean = new Float32Array(st.c);
+      const M = st.n * st.spatial;
+      for (let c = 0; c < st.c; c++) {
+        let sum = 0;
+        let sq = 0;
+        for (let n = 0; n < st.n; n++) for (let i = 0; i < st.spatial; i++) sum += x[(n * st.c + c) * st.spatial + i];
+        mean[c] = sum / M;
+        for (let n = 0; n < st.n; n++) for (let i = 0; i < st.spatial; i++) sq += (x[(n * st.c + c) * st.spatial + i] - mean[c]) ** 2;
+        inv[c] = 1 / Math.sqrt(sq / M + 1e-5);
+        for (let n = 0; n < st.n; n++) for (let i = 0; i < st.spatial; i++) xhat[(n * st.c + c) * st.spatial + i] = (x[(n * st.c + c) * st.spatial + i] - mean[c]) * inv[c];
+      }
+      batchNormBackward(dx, dg, db, dy, xhat, inv, g, st);
+    }],
+  ];
+  for (const [what, backward] of broken) {
+    const r = checkBnEval(backward);
     assert.equal(r.ok, false, `'${what}' passed the gradient check (worst error ${r.worst})`);
   }
 });

@@ -32,9 +32,14 @@ import {
   avgPoolBackward,
   avgPoolForward,
   batchNormBackward,
+  batchNormBackwardEval,
   batchNormForwardEval,
   batchNormForwardTrain,
   batchNormUpdateRunning,
+  centerBackward,
+  centerForwardEval,
+  centerForwardTrain,
+  centerUpdateRunning,
   conv2dBackwardInput,
   conv2dBackwardInputNaive,
   conv2dBackwardParams,
@@ -53,6 +58,7 @@ import {
   dropoutBackward,
   dropoutForward,
   eluBackward,
+  identityBackward,
   eluForward,
   leakyReluBackward,
   leakyReluForward,
@@ -116,7 +122,7 @@ function packageRoot(): string {
   }
 }
 const FIXTURE_DIR = join(packageRoot(), 'test', 'fixtures');
-const FIXTURE_OPS = ['matmul', 'conv2d', 'pool', 'spp', 'dense', 'activations', 'dropout', 'batchnorm', 'losses'];
+const FIXTURE_OPS = ['matmul', 'conv2d', 'pool', 'spp', 'dense', 'activations', 'dropout', 'batchnorm', 'center', 'losses'];
 
 function load<P>(op: string): Fixture<P> {
   const path = join(FIXTURE_DIR, `${op}.json`);
@@ -534,6 +540,12 @@ for (const c of load<BnParams>('batchnorm').cases) {
     if (p.mode === 'eval') {
       batchNormForwardEval(y, x, gamma, beta, f32(c, 'runMean'), f32(c, 'runVar'), s, p.eps);
       closeTo(y, c, 'y', P);
+      if (!c.tensors.dy) return;
+      const [dx, dgamma, dbeta] = [new Float32Array(x.length), new Float32Array(p.c), new Float32Array(p.c)];
+      batchNormBackwardEval(dx, dgamma, dbeta, f32(c, 'dy'), x, gamma, f32(c, 'runMean'), f32(c, 'runVar'), s, p.eps);
+      closeTo(dx, c, 'dx', P);
+      closeTo(dgamma, c, 'dgamma', P);
+      closeTo(dbeta, c, 'dbeta', P);
       return;
     }
     const xhat = new Float32Array(x.length);
@@ -558,6 +570,42 @@ for (const c of load<BnParams>('batchnorm').cases) {
     closeTo(dx, c, 'dx', P);
     closeTo(dgamma, c, 'dgamma', P);
     closeTo(dbeta, c, 'dbeta', P);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// mean-centring: training forward (batch mean), running-mean update, backward; eval forward and backward
+// ---------------------------------------------------------------------------------------------------------
+interface CenterParams {
+  mode: 'train' | 'eval';
+  n: number;
+  c: number;
+  spatial: number;
+  momentum?: number;
+}
+
+for (const c of load<CenterParams>('center').cases) {
+  const p = c.params;
+  test(`pytorch center: ${c.name}`, () => {
+    const P = `center ${c.name}`;
+    const s = { n: p.n, c: p.c, spatial: p.spatial };
+    const x = f32(c, 'x');
+    const y = new Float32Array(x.length);
+    const dx = new Float32Array(x.length);
+    if (p.mode === 'eval') {
+      centerForwardEval(y, x, f32(c, 'runMean'), s);
+      identityBackward(dx, f32(c, 'dy'), x.length); // what the layer's eval-mode backward calls
+    } else {
+      const mean = new Float32Array(p.c);
+      centerForwardTrain(y, mean, x, s);
+      closeTo(mean, c, 'mean', P);
+      const runMean = f32(c, 'runMean0');
+      centerUpdateRunning(runMean, mean, s, p.momentum!);
+      closeTo(runMean, c, 'runMean', P);
+      centerBackward(dx, f32(c, 'dy'), s);
+    }
+    closeTo(y, c, 'y', P);
+    closeTo(dx, c, 'dx', P);
   });
 }
 
