@@ -15,7 +15,8 @@
  * for matmul's offsets).
  *
  * Kernels without a SIMD version here (average pooling, SPP, PReLU, dropout, alpha dropout, MSE, sigmoid
- * cross-entropy, the running batch-norm statistics, initializers, shape builders) are the TypeScript ones:
+ * cross-entropy, the running batch-norm statistics, batch norm's evaluation-mode backward, mean-centring,
+ * initializers, shape builders) are the TypeScript ones:
  * they run on the same views unchanged. docs/kernels/simd.md lists which is which and why.
  *
  * Each thread makes its own set (its own instance of the module and its own matmul scratch), all on one
@@ -334,6 +335,11 @@ export class SimdKernels {
   readonly alphaDropoutForward: Twin<'alphaDropoutForward'> = ts.alphaDropoutForward;
   readonly alphaDropoutBackward: Twin<'alphaDropoutBackward'> = ts.alphaDropoutBackward;
   readonly batchNormUpdateRunning: Twin<'batchNormUpdateRunning'> = ts.batchNormUpdateRunning;
+  readonly batchNormBackwardEval: Twin<'batchNormBackwardEval'> = ts.batchNormBackwardEval;
+  readonly centerForwardTrain: Twin<'centerForwardTrain'> = ts.centerForwardTrain;
+  readonly centerForwardEval: Twin<'centerForwardEval'> = ts.centerForwardEval;
+  readonly centerBackward: Twin<'centerBackward'> = ts.centerBackward;
+  readonly centerUpdateRunning: Twin<'centerUpdateRunning'> = ts.centerUpdateRunning;
   readonly mseForward: Twin<'mseForward'> = ts.mseForward;
   readonly mseBackward: Twin<'mseBackward'> = ts.mseBackward;
   readonly sigmoidCrossEntropyForward: Twin<'sigmoidCrossEntropyForward'> = ts.sigmoidCrossEntropyForward;

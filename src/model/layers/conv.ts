@@ -3,13 +3,14 @@
  *
  *   x: (N,C,H,W)   w: (OC,C,K,K)   b: (OC), absent under batch norm   y: (N,OC,OH,OW)
  *
- * The spec entry { type: 'conv', filters, size, stride?, pad?, activation?, batchNorm? } becomes
- * conv → [bn] → [activation]. With batch norm the conv has no bias: BN's β takes its place.
+ * The spec entry { type: 'conv', filters, size, stride?, pad?, activation?, norm?, batchNorm? } becomes
+ * conv → [bn] → [activation] → [bn | center] (norm, layer.ts). With batch norm before the activation the conv
+ * has no bias: BN's β takes its place.
  */
 import { ShapeError } from '../../errors.js';
 import { conv2dShape } from '../../kernels/conv2d.js';
-import type { Act, Dims, LayerBase, LayerFields, LayerImpl, TensorSpec } from './layer.js';
-import { isPosInt } from './layer.js';
+import type { Act, Dims, LayerBase, LayerFields, LayerImpl, Norm, TensorSpec } from './layer.js';
+import { isPosInt, normOf } from './layer.js';
 
 /** Padding on each side, as conv2dShape takes it. */
 export interface Pad4 {
@@ -41,7 +42,9 @@ export interface ConvSpec {
   pad?: ConvPadSpec;
   /** default: the model-wide activation */
   activation?: Act;
-  /** conv → BN → activation; the conv then has no bias (BN's β takes its place) */
+  /** where a normalization goes (layer.ts, Norm); default 'none' */
+  norm?: Norm;
+  /** conv → BN → activation, the same as norm 'bn-before'; the conv then has no bias (BN's β takes its place) */
   batchNorm?: boolean;
 }
 
@@ -118,10 +121,11 @@ export const conv: LayerImpl<ConvLayer, ConvSpec> = {
       if (!isPosInt(e.size)) throw new ShapeError(`${b.where}: size (kernel height = width) must be a positive integer, got ${e.size}`);
       const stride = e.stride ?? 1;
       if (!isPosInt(stride)) throw new ShapeError(`${b.where}: stride must be a positive integer, got ${e.stride}`);
+      const norm = normOf(e, b.where);
       const name = b.nextName('conv');
       const pad = padOf(e, stride, b.where);
-      b.add({ kind: 'conv', name, filters: e.filters, size: e.size, stride, pad, bias: !e.batchNorm });
-      b.addNormAct(name, e.activation, e.batchNorm);
+      b.add({ kind: 'conv', name, filters: e.filters, size: e.size, stride, pad, bias: norm !== 'bn-before' });
+      b.addNormAct(name, e.activation, norm);
     },
   },
 };

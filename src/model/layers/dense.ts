@@ -3,13 +3,14 @@
  *
  *   x: (N,IN)   W: (OUT,IN)   b: (OUT), absent under batch norm   y: (N,OUT)
  *
- * The spec entry { type: 'dense', units, activation?, batchNorm? } becomes [flatten] → dense → [bn] →
- * [activation]: a map input is flattened first (a renaming, see flatten.ts).
+ * The spec entry { type: 'dense', units, activation?, norm?, batchNorm? } becomes [flatten] → dense →
+ * [bn] → [activation] → [bn | center] (norm, layer.ts): a map input is flattened first (a renaming, see
+ * flatten.ts).
  */
 import { ShapeError } from '../../errors.js';
 import { denseShape } from '../../kernels/dense.js';
-import type { Act, LayerBase, LayerImpl, TensorSpec } from './layer.js';
-import { dimsSize, isPosInt } from './layer.js';
+import type { Act, LayerBase, LayerImpl, Norm, TensorSpec } from './layer.js';
+import { dimsSize, isPosInt, normOf } from './layer.js';
 
 export interface DenseLayer extends LayerBase {
   kind: 'dense';
@@ -22,7 +23,9 @@ export interface DenseSpec {
   units: number;
   /** default: the model-wide activation */
   activation?: Act;
-  /** dense → BN → activation; the dense layer then has no bias */
+  /** where a normalization goes (layer.ts, Norm); default 'none' */
+  norm?: Norm;
+  /** dense → BN → activation, the same as norm 'bn-before'; the dense layer then has no bias */
   batchNorm?: boolean;
 }
 
@@ -58,9 +61,10 @@ export const dense: LayerImpl<DenseLayer, DenseSpec> = {
     expand(e, b) {
       if (!isPosInt(e.units)) throw new ShapeError(`${b.where}: units must be a positive integer, got ${e.units}`);
       if (b.dims.h !== 1 || b.dims.w !== 1) b.add({ kind: 'flatten', name: b.nextName('flatten') });
+      const norm = normOf(e, b.where);
       const name = b.nextName('dense');
-      b.add({ kind: 'dense', name, units: e.units, bias: !e.batchNorm });
-      b.addNormAct(name, e.activation, e.batchNorm);
+      b.add({ kind: 'dense', name, units: e.units, bias: norm !== 'bn-before' });
+      b.addNormAct(name, e.activation, norm);
     },
   },
 };
