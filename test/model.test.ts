@@ -394,6 +394,30 @@ test("expandSpec: norm places BN before or after the activation, or a centring l
   assert.equal(net.paramCount, new Network(s('none'), { maxBatch: 1 }).paramCount, 'centring adds no parameter');
 });
 
+test("zoo with norm 'center-after': the layers fed by centred blocks draw He's weights × centredGain, the same draws", () => {
+  const gain = 1 / Math.sqrt(1 - 1 / Math.PI); // ReLU's (test/init.test.ts checks centredGain)
+  const s = models['mnist-mlp'].build({ activation: 'relu', norm: 'center-after', width: 1 / 16 });
+  const gains = s.layers.map((e) => ('initGain' in e ? e.initGain : undefined));
+  assert.equal(gains[0], undefined, 'the first layer is fed by the pixels');
+  for (const g of gains.slice(1)) assert.ok(g !== undefined && Math.abs(g - gain) < 1e-6, `gain ${g}`);
+  const plain = new Network(models['mnist-mlp'].build({ activation: 'relu', width: 1 / 16 }), { maxBatch: 1 });
+  const centred = new Network(s, { maxBatch: 1 });
+  plain.initParams(4);
+  centred.initParams(4);
+  assert.deepEqual(centred.param('dense1.weight'), plain.param('dense1.weight'));
+  // the same normals from the same stream, std × gain: one float32 rounding apart
+  expectClose(centred.param('dense2.weight'), plain.param('dense2.weight').map((w) => w * gain), { rtol: 1e-6, atol: 0, name: 'dense2 × gain' });
+  assert.match(centred.summary(), /dense \(init ×1\.211\)/);
+  // no gain without centring, nor for the other placements: their specs are what they always were
+  for (const norm of [undefined, 'bn-before', 'bn-after'] as const) {
+    assert.ok(models['mnist-mlp'].build({ activation: 'relu', norm }).layers.every((e) => !('initGain' in e)), String(norm));
+  }
+  assert.throws(
+    () => expandSpec(spec([{ type: 'dense', units: 3, initGain: -1 }])),
+    (e: Error) => e instanceof ShapeError && /layer 0 \(dense 3\): initGain must be a positive number/.test(e.message),
+  );
+});
+
 test('norm errors name the layer: an unknown placement, and batchNorm contradicting norm', () => {
   assert.throws(
     () => expandSpec(spec([{ type: 'dense', units: 3, norm: 'layer' as never }])),

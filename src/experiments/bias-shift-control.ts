@@ -10,11 +10,15 @@
  *   elu             ELU
  *   relu            ReLU
  *   relu-center     ReLU, each unit's output minus its mean (dense → ReLU → center: the batch mean in
- *                   training, per micro-batch like BN's ghost statistics; the running mean in evaluation)
+ *                   training, per micro-batch like BN's ghost statistics; the running mean in evaluation).
+ *                   The layers it feeds draw their weights with He's gain for centred inputs (×1.211, the
+ *                   zoo's rule: kernels/init.ts centredGain): centring removes ReLU's squared mean from what
+ *                   the next layer receives, and without the gain the signal's mean square would fall by
+ *                   1 − 1/π per layer, to 5 % at the top of the 8 layers — a second change besides the mean.
  *   relu-bn-after   ReLU, then batch norm (dense → ReLU → BN: mean zero and variance one, then γ, β)
  *
- * Run k of every setting uses seed k: the same initial weights (BN's γ and β are not weight tensors), the same
- * mini-batches. After every epoch: the median unit activation (of the block outputs, after the centring or BN
+ * Run k of every setting uses seed k: the same initial weights (BN's γ and β are not weight tensors; the centred
+ * network's are the same draws × the gain), the same mini-batches. After every epoch: the median unit activation (of the block outputs, after the centring or BN
  * that follows the activation: hiddenActivations()), training and validation cross-entropy. After training, κ
  * for every unit of every dense layer fed by a hidden layer (coupling.ts, the true Fisher of the trained
  * network on a fixed set of training images), cached in the run folder as coupling.json.
@@ -84,6 +88,9 @@ export const CONTROL_SCALES: Record<Scale, ControlScale> = {
   default: { runs: 6, epochs: 10, statsSubset: 1000, data: 'fashion-or-mnist', couplingSamples: 1000, unitsPerLayer: 32 },
   paper: { runs: 6, epochs: 300, statsSubset: 1000, data: 'mnist', couplingSamples: 2000 },
 };
+
+/** He's gain for centred ReLU inputs, 1/√(1 − 1/π) (the zoo applies it; quoted in the report). */
+const CENTRED_RELU_GAIN = 1 / Math.sqrt(1 - 1 / Math.PI);
 
 /** What coupling.json in a run folder holds: how κ was measured, and what came out. */
 interface CouplingRecord {
@@ -238,7 +245,7 @@ function writeControlReport(
     title: 'cross-entropy, train solid, val dashed', xLabel: 'epoch', yLabel: 'cross-entropy',
     series: [...seriesOf((c) => c.trainLoss, ' train'), ...seriesOf((c) => c.valLoss, ' val', true)], logY: true, width: 640, height: 420,
   });
-  // κ by layer: the mean over runs of each layer's median κ
+  // κ by layer: the mean over runs of each layer's median κ (chart text in ASCII: the bitmap font has no Greek)
   const byLayer: Record<string, { layers: string[]; values: number[][] }> = {};
   for (const x of r.outcomes) {
     const rec = r.coupling.get(x);
@@ -255,7 +262,7 @@ function writeControlReport(
   medianChart.savePNG(join(o.out, 'median-activation.png'));
   lossChart.savePNG(join(o.out, 'cross-entropy.png'));
   if (kappaSeries.length) {
-    const kappaChart = lineChart({ title: 'weight–bias coupling κ after training', xLabel: 'dense layer (fed by hidden layer ℓ − 1)', yLabel: 'median κ over units', series: kappaSeries, width: 640, height: 420, yRange: [0, 1] });
+    const kappaChart = lineChart({ title: 'weight-bias coupling kappa after training', xLabel: 'dense layer k (its inputs: hidden layer k-1)', yLabel: 'median kappa over units', series: kappaSeries, width: 640, height: 420, yRange: [0, 1] });
     kappaChart.savePNG(join(o.out, 'coupling.png'));
     charts.push(kappaChart);
   }
@@ -336,7 +343,7 @@ function writeControlReport(
 ${reproduceLine(o)}
 
 Scale **${o.scale}**; seeds ${results.settings.seeds.join(', ')} (run k uses seed k in every setting: the same
-initial weights and mini-batches). Ran ${timingText(r.wallSeconds, r.outcomes)} on ${results.machine.cpus} ×
+initial weights — for the centred network the same draws times a constant per layer — and mini-batches). Ran ${timingText(r.wallSeconds, r.outcomes)} on ${results.machine.cpus} ×
 ${results.machine.cpuModel} (${o.workers} worker thread(s)); measuring κ took ${seconds(couplingSeconds)} of it.
 
 The paper's argument (docs/theory.md §4–5): a unit whose inputs have a non-zero mean has its weight and bias
@@ -348,7 +355,7 @@ negative values. This control removes the mean another way and asks whether lear
 | --- | --- |
 | ELU | dense → ELU |
 | ReLU | dense → ReLU |
-| ReLU centred | dense → ReLU → minus each unit's mean (the batch mean of a micro-batch of 16 in training, a running mean in evaluation; no scale, no learned shift) |
+| ReLU centred | dense → ReLU → minus each unit's mean (the batch mean of a micro-batch of 16 in training, a running mean in evaluation; no scale, no learned shift); the layers it feeds start from the same weights × ${CENTRED_RELU_GAIN.toFixed(3)}, He's rule for centred inputs (without it the signal's mean square would fall by 1 − 1/π per layer) |
 | ReLU+BN after | dense → ReLU → batch norm (mean 0 and variance 1 per unit, then γ, β) |
 
 Setup as Fig. 2 (mnist-activations): 8 hidden dense layers × 128 units, softmax output, He-normal init, plain SGD

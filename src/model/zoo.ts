@@ -14,13 +14,15 @@
  *   - the CIFAR heads are the paper's last 1×1 conv to one map per class, then a global average pool
  *     (on a 1×1 map that is exactly a flatten; on larger inputs it keeps the net valid);
  *   - batch norm (option) sits after the conv/dense and before the activation, never on the classifier;
- *     the `norm` option moves it after the activation, or puts a mean subtraction there instead;
+ *     the `norm` option moves it after the activation, or puts a mean subtraction there instead (and then the
+ *     layers fed by centred activations get He's gain for centred inputs, withCentredGains);
  *   - dropout sits after the activation of the last layer of a stack, before the pool;
  *   - init: He normal (LeCun normal for SELU, the SNN recipe), biases 0; SELU models use alpha-dropout.
  * `width` multiplies every hidden layer's units/filters (rounded, at least 1); the class layer is not scaled.
  */
 import { ShapeError } from '../errors.js';
-import { type ActivationName, parseActivation } from '../kernels/activation.js';
+import { type ActivationName, activationForward, parseActivation } from '../kernels/activation.js';
+import { centredGain } from '../kernels/init.js';
 import { type InitName, type LayerSpec, type ModelSpec, type Norm, type Reduction, NORMS } from './spec.js';
 
 export interface ZooOptions {
@@ -92,6 +94,32 @@ function normFields(model: string, o: ZooOptions): { batchNorm?: true; norm?: No
   return norm === 'none' ? {} : { norm };
 }
 
+/**
+ * With norm 'center-after', the weights of every conv/dense entry fed by a centred block are drawn with He's
+ * gain for centred inputs, √(E[f(z)²] / Var f(z)) (kernels/init.ts, centredGain: ≈ 1.211 for ReLU): centring
+ * removes the squared mean from what the next layer receives, and without the gain a stack of centred ReLUs
+ * loses a factor 1 − 1/π of its mean square per layer. Exact for dense after dense; across a pooling layer an
+ * approximation. The same draws (keyedRng), times the gain.
+ */
+function withCentredGains(layers: LayerSpec[], modelAct: ActivationName, o: ZooOptions): LayerSpec[] {
+  const gains = new Map<string, number>();
+  const gainOf = (a: ActivationName | 'none'): number | undefined => {
+    if (a === 'none' || a === 'linear') return undefined; // a linear block centred has nothing to restore at init
+    const name = a === 'prelu' ? 'lrelu' : a; // PReLU by its initial slope
+    const param = a === 'prelu' ? 0.25 : a === 'elu' ? o.alpha : a === 'lrelu' ? o.slope : undefined;
+    const key = `${name}:${param}`;
+    if (!gains.has(key)) gains.set(key, centredGain((y, x, n) => activationForward(name, y, x, n, param)));
+    return gains.get(key);
+  };
+  let gain: number | undefined;
+  return layers.map((e) => {
+    if (e.type !== 'conv' && e.type !== 'dense') return e;
+    const out = gain ? { ...e, initGain: gain } : e;
+    gain = e.norm === 'center-after' ? gainOf(e.activation ?? modelAct) : undefined;
+    return out;
+  });
+}
+
 function baseSpec(
   name: string,
   o: ZooOptions,
@@ -103,7 +131,8 @@ function baseSpec(
   const activation: ModelSpec['activation'] = { name: act };
   if (act === 'elu' && o.alpha !== undefined) activation.alpha = o.alpha;
   if (act === 'lrelu' && o.slope !== undefined) activation.slope = o.slope;
-  return { name, input: [...input], activation, init: initFor(act), loss, ...(o.reduction ? { reduction: o.reduction } : {}), layers };
+  const placed = o.norm === 'center-after' ? withCentredGains(layers, act, o) : layers;
+  return { name, input: [...input], activation, init: initFor(act), loss, ...(o.reduction ? { reduction: o.reduction } : {}), layers: placed };
 }
 
 /**

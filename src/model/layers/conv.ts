@@ -10,7 +10,7 @@
 import { ShapeError } from '../../errors.js';
 import { conv2dShape } from '../../kernels/conv2d.js';
 import type { Act, Dims, LayerBase, LayerFields, LayerImpl, Norm, TensorSpec } from './layer.js';
-import { isPosInt, normOf } from './layer.js';
+import { initGainOf, isPosInt, normOf } from './layer.js';
 
 /** Padding on each side, as conv2dShape takes it. */
 export interface Pad4 {
@@ -27,6 +27,8 @@ export interface ConvLayer extends LayerBase {
   stride: number;
   pad: Pad4;
   bias: boolean;
+  /** multiplies the init's standard deviation (absent: 1) */
+  initGain?: number;
 }
 
 /** Padding of a convolution: a number on every side, 'same' (stride 1: output = input size), or 'valid' (0). */
@@ -46,6 +48,8 @@ export interface ConvSpec {
   norm?: Norm;
   /** conv → BN → activation, the same as norm 'bn-before'; the conv then has no bias (BN's β takes its place) */
   batchNorm?: boolean;
+  /** multiplies the init's standard deviation of this layer's weights (default 1) */
+  initGain?: number;
 }
 
 function outShape(l: LayerFields<ConvLayer>, x: Dims, where: string): Dims {
@@ -78,7 +82,7 @@ export const conv: LayerImpl<ConvLayer, ConvSpec> = {
   describe(l) {
     const p = l.pad;
     const pad = p.top === p.bottom && p.left === p.right && p.top === p.left ? `${p.top}` : `${p.top},${p.bottom},${p.left},${p.right}`;
-    return `conv ${l.size}×${l.size}/${l.stride} pad ${pad}${l.bias ? '' : ' (no bias)'}`;
+    return `conv ${l.size}×${l.size}/${l.stride} pad ${pad}${l.bias ? '' : ' (no bias)'}${l.initGain ? ` (init ×${+l.initGain.toFixed(3)})` : ''}`;
   },
   outShape,
   params(l) {
@@ -86,7 +90,7 @@ export const conv: LayerImpl<ConvLayer, ConvSpec> = {
     const weight: TensorSpec = {
       name: 'weight',
       shape: [l.filters, l.in.c, l.size, l.size],
-      role: { role: 'weight', fanIn: l.in.c * k2, fanOut: l.filters * k2 },
+      role: { role: 'weight', fanIn: l.in.c * k2, fanOut: l.filters * k2, ...(l.initGain ? { gain: l.initGain } : {}) },
     };
     return l.bias ? [weight, { name: 'bias', shape: [l.filters], role: { role: 'fill', value: 0 } }] : [weight];
   },
@@ -124,7 +128,8 @@ export const conv: LayerImpl<ConvLayer, ConvSpec> = {
       const norm = normOf(e, b.where);
       const name = b.nextName('conv');
       const pad = padOf(e, stride, b.where);
-      b.add({ kind: 'conv', name, filters: e.filters, size: e.size, stride, pad, bias: norm !== 'bn-before' });
+      const initGain = initGainOf(e, b.where);
+      b.add({ kind: 'conv', name, filters: e.filters, size: e.size, stride, pad, bias: norm !== 'bn-before', ...(initGain ? { initGain } : {}) });
       b.addNormAct(name, e.activation, norm);
     },
   },

@@ -52,8 +52,9 @@ export interface LayerBase {
 /** A layer record as a spec entry writes it: without the place the expansion gives it. */
 export type LayerFields<L extends LayerBase> = Omit<L, 'specIndex' | 'in' | 'out'>;
 
-/** How initParams fills a tensor: a weight draws from the spec's init, anything else starts at one value. */
-export type ParamRole = { role: 'weight'; fanIn: number; fanOut: number } | { role: 'fill'; value: number };
+/** How initParams fills a tensor: a weight draws from the spec's init (its spread × gain, default 1), anything
+ *  else starts at one value. */
+export type ParamRole = { role: 'weight'; fanIn: number; fanOut: number; gain?: number } | { role: 'fill'; value: number };
 
 /** One tensor of a layer: `name` 'weight' becomes 'conv1.weight' in the layout. */
 export interface TensorSpec {
@@ -179,6 +180,16 @@ export interface SpecPart<S extends SpecEntryBase> {
   describe(e: S): string;
   /** checks the entry's fields (it may come from a JSON file) and appends its layers */
   expand(e: S, b: Expansion): void;
+}
+
+/** The `initGain` of a conv or dense entry: undefined, or a positive finite number (ShapeError otherwise). */
+export function initGainOf(e: { initGain?: number }, where: string): number | undefined {
+  const g = e.initGain;
+  if (g === undefined) return undefined;
+  if (!(typeof g === 'number' && Number.isFinite(g) && g > 0)) {
+    throw new ShapeError(`${where}: initGain must be a positive number (it multiplies the init's standard deviation), got ${JSON.stringify(g)}`);
+  }
+  return g;
 }
 
 export function isPosInt(n: unknown): n is number {
