@@ -5,11 +5,12 @@
  * The architecture and everything around it (data, preprocessing, training options) come from the run the
  * model was exported from: its export folder (elunet.json) or the run folder itself. The tensors must then
  * be exactly the model's, by name and shape. Names follow elunet's checkpoints; a state dict from plain
- * PyTorch modules is accepted too, where the names differ only as PyTorch names things:
+ * PyTorch modules is accepted too, where the names differ only as PyTorch names things. Each layer kind says
+ * which in its torch piece (`torchNames`, model/layers/<kind>.ts); today:
  *
  *   'conv1.bn.weight' / 'conv1.bn.bias'   → 'conv1.bn.gamma' / 'conv1.bn.beta'   (nn.BatchNorm2d)
+ *   'conv1.bn.num_batches_tracked'        → left out (elunet does not count batches)
  *   'conv1.act.weight'                    → 'conv1.act.slope'                     (nn.PReLU)
- *   '….num_batches_tracked'               → left out (elunet does not count batches)
  *
  * The new run's checkpoint is at step 0 with a fresh optimizer state of the run's optimizer (zero momentum
  * or moments, exactly what a new optimizer starts from), so a resumed training starts from these weights.
@@ -18,6 +19,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, ElunetError, ShapeError } from '../errors.js';
 import { Network } from '../model/network.js';
+import { implOf } from '../model/layers/index.js';
 import type { ParamEntry } from '../model/params.js';
 import type { ModelSpec } from '../model/spec.js';
 import { checkpointExists, optimizerSnapshot, readCheckpointIndex, saveCheckpoint } from '../io/checkpoint.js';
@@ -58,18 +60,16 @@ export function readRunDescription(from: string): RunDescription {
   );
 }
 
-/** The name elunet uses for a tensor of a PyTorch state dict, or null for one it leaves out. */
-function elunetName(name: string, expected: Set<string>): string | null {
-  if (expected.has(name)) return name;
-  if (name.endsWith('.num_batches_tracked')) return null;
-  const renames: [string, string][] = [['.bn.weight', '.bn.gamma'], ['.bn.bias', '.bn.beta'], ['.act.weight', '.act.slope']];
-  for (const [from, to] of renames) {
-    if (name.endsWith(from)) {
-      const alias = name.slice(0, -from.length) + to;
-      if (expected.has(alias)) return alias;
+/** PyTorch's names of the model's tensors where plain torch.nn modules differ from elunet: full name →
+ *  elunet's full name, or null for a tensor elunet leaves out (each layer kind's torchNames). */
+function pytorchAliases(net: Network): Map<string, string | null> {
+  const aliases = new Map<string, string | null>();
+  for (const l of net.model.layers) {
+    for (const [theirs, ours] of Object.entries(implOf(l.kind).torch(l).torchNames ?? {})) {
+      aliases.set(`${l.name}.${theirs}`, ours === null ? null : `${l.name}.${ours}`);
     }
   }
-  return name;
+  return aliases;
 }
 
 /**
@@ -79,10 +79,12 @@ function elunetName(name: string, expected: Set<string>): string | null {
  */
 export function loadStateDictInto(net: Network, tensors: NamedTensor[], file: string): string[] {
   const expected = new Set([...net.layout, ...net.stateLayout].map((e) => e.name));
+  const aliases = pytorchAliases(net);
   const byName = new Map<string, NamedTensor>();
   const renamed: string[] = [];
   for (const t of tensors) {
-    const name = elunetName(t.name, expected);
+    const alias = expected.has(t.name) ? undefined : aliases.get(t.name);
+    const name = alias === undefined ? t.name : alias;
     if (name === null) continue;
     if (name !== t.name) renamed.push(`${t.name} → ${name}`);
     if (byName.has(name)) throw new ShapeError(`${file}: tensors '${byName.get(name)!.name}' and '${t.name}' both give '${name}'; keep one`);

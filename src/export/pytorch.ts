@@ -7,170 +7,35 @@
  * takes an elunet checkpoint's tensors as they are, and `save_safetensors(net.state_dict(), path)` writes a
  * file that `elunet import` reads back (src/export/import.ts).
  *
- * The module is generated from the expanded model's layer list (spec.ts), one piece per layer kind; the
- * pieces live in TORCH_LAYERS, a record over the layer kinds (so a new kind does not compile until it says
- * what it is in PyTorch). Each piece gives the module built in __init__ (if any) and the line of forward.
+ * The module is generated from the expanded model's layer list (spec.ts): each layer kind says what it is in
+ * PyTorch in its own file (the `torch` part of its LayerImpl, model/layers/<kind>.ts) — the module built in
+ * __init__ (if any), the line of forward, the rank it takes and gives, and any class of model.py it needs
+ * (BatchNorm, PReLU, ShiftedReLU, SPP). This file holds no per-kind code: it assembles those pieces into the
+ * class, adds the flattening or reshaping between ranks, and writes the rest of model.py (initialisation,
+ * loss, preprocessing, the safetensors reader and writer).
  *
  * Names. A layer 'conv1' is an nn.Conv2d at self.conv1; the BN and activation that elunet names 'conv1.bn'
  * and 'conv1.act' are registered as children of that module (self.conv1.bn), which is what makes the
  * state_dict keys 'conv1.bn.gamma' and 'conv1.act.slope'. nn.Conv2d's own forward ignores its children;
- * model.py's forward calls them in elunet's order (conv → bn → act).
+ * model.py's forward calls them in elunet's order (conv → bn → act). Batch norm and PReLU are small modules
+ * of model.py with elunet's parameter names (gamma, beta, slope), so the state dict needs no renaming in
+ * either direction (elunet import also accepts PyTorch's 'weight'/'bias' names for them).
  *
- * Batch norm. elunet names γ and β 'gamma' and 'beta' (its weight-decay rule leaves parameters with those
- * names alone; docs/training.md), PyTorch's BatchNorm2d names them 'weight' and 'bias' and adds an integer
- * 'num_batches_tracked'. model.py therefore defines a small BatchNorm module with elunet's names over
- * F.batch_norm, PyTorch's own function, with elunet's (= PyTorch's default) ε = 1e-5 and momentum 0.1; its
- * state_dict has exactly elunet's keys, in both directions, with no renaming by hand. (elunet import also
- * accepts 'weight'/'bias' for a BN layer, for a state dict from an nn.BatchNorm2d.)
- *
- * Conventions that must agree, and do:
- *   conv      cross-correlation, filters (OC, C, KH, KW); symmetric padding → Conv2d(padding=p);
- *             'same' with an even kernel pads ⌊(k−1)/2⌋ before and the rest after (PyTorch's own 'same'
- *             rule), written as an explicit F.pad(x, (left, right, top, bottom)) before the conv
- *   dense     weight (out, in), the input flattened in NCHW order (x.flatten(1))
- *   pool      floor mode; max pads with −∞ (MaxPool2d), avg divides by k² padding included
- *             (AvgPool2d count_include_pad=True)
- *   spp       per level, adaptive_max_pool2d to L×L (bins ⌊a·H/L⌋ … ⌈(a+1)·H/L⌉), flattened (C, L, L),
- *             levels concatenated in order
- *   gap       mean over H and W
- *   act       ELU(α), ReLU, LeakyReLU(slope), SELU (the same λ, α), shifted ReLU max(−1, x), PReLU with one
- *             slope per channel, named 'slope' (nn.PReLU names it 'weight')
- *   dropout   inverted dropout (nn.Dropout, elementwise); alpha-dropout for SELU (nn.AlphaDropout, the same
- *             a, b); both the identity in eval mode
+ * The conventions that must agree (padding of even 'same' kernels, pooling's floor mode and padding, SPP's
+ * bins, batch norm's ε and momentum, inverted dropout, SELU's constants) are written beside each piece; the
+ * round-trip test (test/pytorch-export.test.ts) holds every zoo model to them.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BN_EPS, BN_MOMENTUM } from '../model/network.js';
 import type { ParamEntry } from '../model/params.js';
-import { type ExpandedModel, type Layer, type LayerKind, type ModelSpec, expandSpec, formatDims } from '../model/spec.js';
+import { type ExpandedModel, type ModelSpec, expandSpec, formatDims } from '../model/spec.js';
+import { implOf } from '../model/layers/index.js';
+import { type TorchHelper, type TorchRank, pyFloat } from '../model/layers/layer.js';
 import { decodeArray, type PreprocessStep, type PreprocessorState } from '../data/preprocess.js';
 import { type NamedTensor, writeSafetensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { PRELU_INITIAL_SLOPE } from '../kernels/prelu.js';
-
-type Of<K extends LayerKind> = Extract<Layer, { kind: K }>;
-
-/** The rank of the tensor between two layers in model.py: (N, C, H, W) or (N, F). */
-type Rank = 2 | 4;
-
-/** What one layer is in model.py. */
-export interface TorchLayer {
-  /** Python expression of the module built in __init__, or null if the layer is only a line of forward */
-  module: string | null;
-  /** the forward line's right-hand side, given the module's attribute path ('self.conv1') */
-  call: (self: string) => string;
-  /** the rank the layer needs as input ('any' for elementwise layers and batch norm) */
-  input: Rank | 'any';
-  /** the rank of its output ('same' as its input) */
-  output: Rank | 'same';
-  /** helper classes of model.py this layer uses */
-  helpers?: Helper[];
-}
-
-/** Python literal of a number (1 → '1.0', so an α stays a float). */
-function py(v: number): string {
-  return Number.isInteger(v) ? v.toFixed(1) : String(v);
-}
-
-/** The per-kind pieces of model.py (see the file header for the conventions each one encodes). */
-export const TORCH_LAYERS: { [K in LayerKind]: (l: Of<K>) => TorchLayer } = {
-  conv: (l) => {
-    const { top, bottom, left, right } = l.pad;
-    const bias = l.bias ? '' : ', bias=False';
-    const head = `nn.Conv2d(${l.in.c}, ${l.filters}, ${l.size}, stride=${l.stride}`;
-    if (top === bottom && left === right && top === left) {
-      return { module: `${head}, padding=${top}${bias})`, call: (s) => `${s}(x)`, input: 4, output: 4 };
-    }
-    // asymmetric ('same' with an even kernel: ⌊(k−1)/2⌋ before, the rest after), padded explicitly
-    return {
-      module: `${head}, padding=0${bias})`,
-      call: (s) => `${s}(F.pad(x, (${left}, ${right}, ${top}, ${bottom})))`,
-      input: 4,
-      output: 4,
-    };
-  },
-  bn: (l) => ({ module: `BatchNorm(${l.in.c})`, call: (s) => `${s}(x)`, input: 'any', output: 'same', helpers: ['BatchNorm'] }),
-  act: (l) => {
-    const m = TORCH_ACTIVATIONS[l.act];
-    if (m === null) throw new Error(`pytorch export: '${l.act}' makes no activation layer`);
-    return { module: m(l.param, l.in.c), call: (s) => `${s}(x)`, input: 'any', output: 'same', helpers: l.act === 'prelu' ? ['PReLU'] : l.act === 'srelu' ? ['ShiftedReLU'] : [] };
-  },
-  pool: (l) => ({
-    module: l.op === 'max' ? `nn.MaxPool2d(${l.size}, stride=${l.stride}, padding=${l.pad})` : `nn.AvgPool2d(${l.size}, stride=${l.stride}, padding=${l.pad}, count_include_pad=True)`,
-    call: (s) => `${s}(x)`,
-    input: 4,
-    output: 4,
-  }),
-  spp: (l) => ({ module: `SPP([${l.levels.join(', ')}])`, call: (s) => `${s}(x)`, input: 4, output: 2, helpers: ['SPP'] }),
-  gap: () => ({ module: null, call: () => 'x.mean((2, 3))', input: 4, output: 2 }),
-  flatten: () => ({ module: null, call: () => 'x.flatten(1)', input: 4, output: 2 }),
-  dense: (l) => ({ module: `nn.Linear(${l.in.c * l.in.h * l.in.w}, ${l.units}${l.bias ? '' : ', bias=False'})`, call: (s) => `${s}(x)`, input: 2, output: 2 }),
-  dropout: (l) => ({ module: `nn.Dropout(${l.rate})`, call: (s) => `${s}(x)`, input: 'any', output: 'same' }),
-  'alpha-dropout': (l) => ({ module: `nn.AlphaDropout(${l.rate})`, call: (s) => `${s}(x)`, input: 'any', output: 'same' }),
-};
-
-/** Each activation as a PyTorch module (param: α or slope; c: channels, for PReLU); null: no layer. */
-const TORCH_ACTIVATIONS: { [A in Of<'act'>['act']]: ((param: number, c: number) => string) | null } = {
-  elu: (alpha) => `nn.ELU(alpha=${py(alpha)})`,
-  relu: () => 'nn.ReLU()',
-  lrelu: (slope) => `nn.LeakyReLU(negative_slope=${py(slope)})`,
-  srelu: () => 'ShiftedReLU()',
-  selu: () => 'nn.SELU()',
-  prelu: (_, c) => `PReLU(${c})`,
-  linear: null,
-};
-
-type Helper = 'BatchNorm' | 'PReLU' | 'ShiftedReLU' | 'SPP';
-
-/** The helper classes model.py defines when a layer needs them. */
-const HELPERS: Record<Helper, string> = {
-  BatchNorm: `class BatchNorm(nn.Module):
-    """elunet's batch norm over the channels of (N, C) or (N, C, H, W): PyTorch's F.batch_norm with
-    eps ${BN_EPS.toExponential()} and momentum ${BN_MOMENTUM} (BatchNorm2d's defaults), the scale and shift named 'gamma' and
-    'beta' as in elunet's checkpoints (BatchNorm2d names them 'weight' and 'bias')."""
-
-    def __init__(self, channels):
-        super().__init__()
-        self.gamma = nn.Parameter(torch.ones(channels))
-        self.beta = nn.Parameter(torch.zeros(channels))
-        self.register_buffer('running_mean', torch.zeros(channels))
-        self.register_buffer('running_var', torch.ones(channels))
-
-    def forward(self, x):
-        return F.batch_norm(x, self.running_mean, self.running_var, self.gamma, self.beta,
-                            self.training, ${BN_MOMENTUM}, ${BN_EPS.toExponential()})
-`,
-  PReLU: `class PReLU(nn.Module):
-    """PReLU with one learned slope per channel, named 'slope' as in elunet (nn.PReLU names it 'weight')."""
-
-    def __init__(self, channels):
-        super().__init__()
-        self.slope = nn.Parameter(torch.full((channels,), ${PRELU_INITIAL_SLOPE}))
-
-    def forward(self, x):
-        return F.prelu(x, self.slope)
-`,
-  ShiftedReLU: `class ShiftedReLU(nn.Module):
-    """The shifted ReLU of the ELU paper: max(-1, x)."""
-
-    def forward(self, x):
-        return x.clamp(min=-1.0)
-`,
-  SPP: `class SPP(nn.Module):
-    """Spatial pyramid pooling: per level L an adaptive max pool to L x L (PyTorch's bins, as elunet's),
-    flattened (C, L, L), the levels concatenated in order: (N, C, H, W) -> (N, C * sum(L*L))."""
-
-    def __init__(self, levels):
-        super().__init__()
-        self.levels = list(levels)
-
-    def forward(self, x):
-        return torch.cat([F.adaptive_max_pool2d(x, level).flatten(1) for level in self.levels], 1)
-
-    def extra_repr(self):
-        return f'levels={self.levels}'
-`,
-};
 
 /** elunet's initialisation in PyTorch (the same distributions, not the same numbers). */
 const TORCH_INIT: Record<ModelSpec['init'], string> = {
@@ -196,7 +61,7 @@ const TORCH_PREPROCESS: { [K in PreprocessStep['kind']]: (s: Extract<PreprocessS
     s.useStd
       ? 'spread = z.var(1, keepdim=True, unbiased=z.shape[1] > 1)'
       : 'spread = (z * z).sum(1, keepdim=True)',
-    `s = torch.sqrt(${py(s.sqrtBias)} + spread) / ${py(s.scale)}`,
+    `s = torch.sqrt(${pyFloat(s.sqrtBias)} + spread) / ${pyFloat(s.scale)}`,
     `z = z / torch.where(s < ${s.minDivisor}, torch.ones_like(s), s)`,
   ].filter((line) => line !== ''),
   zca: (s, i) => [
@@ -204,6 +69,13 @@ const TORCH_PREPROCESS: { [K in PreprocessStep['kind']]: (s: Extract<PreprocessS
     `z = (z - tensors['${i}.mean'].double()) @ tensors['${i}.whiten'].double()`,
   ],
 };
+
+/** Adds a helper class of model.py once; two kinds may share one only if they agree on its text. */
+function addHelper(helpers: Map<string, string>, h: TorchHelper): void {
+  const known = helpers.get(h.name);
+  if (known !== undefined && known !== h.source) throw new Error(`pytorch export: two layer kinds define model.py's class ${h.name} differently`);
+  helpers.set(h.name, h.source);
+}
 
 /** 'mnist-cnn' → 'MnistCnn', 'cifar-11' → 'Cifar11' (a Python class name). */
 export function pythonClassName(name: string): string {
@@ -296,13 +168,13 @@ export function pytorchModelSource(spec: ModelSpec, opts: ModelPyOptions = {}): 
 export function pytorchSourceOf(model: ExpandedModel, opts: ModelPyOptions = {}): string {
   const spec = model.spec;
   const cls = pythonClassName(spec.name);
-  const helpers = new Set<Helper>();
+  const helpers = new Map<string, string>();
   const init: string[] = [];
   const forward: string[] = [];
-  let rank: Rank = 4;
+  let rank: TorchRank = 4;
   for (const l of model.layers) {
-    const piece = (TORCH_LAYERS[l.kind] as (l: Layer) => TorchLayer)(l);
-    for (const h of piece.helpers ?? []) helpers.add(h);
+    const piece = implOf(l.kind).torch(l);
+    for (const h of piece.helpers ?? []) addHelper(helpers, h);
     // 'alpha-dropout1' is not a Python name; layers with parameters are all named like 'conv1' or 'conv1.bn'
     const self = `self.${l.name.replace(/[^A-Za-z0-9_.]/g, '_')}`;
     if (piece.module !== null) init.push(`        ${self} = ${piece.module}`);
@@ -348,7 +220,7 @@ INPUT_SHAPE = (${c}, ${h}, ${w})
 LOSS = '${spec.loss}'
 
 
-${[...helpers].sort().map((k) => HELPERS[k]).join('\n\n')}${helpers.size ? '\n\n' : ''}class ${cls}(nn.Module):
+${[...helpers.keys()].sort().map((k) => `${helpers.get(k)}\n\n\n`).join('')}class ${cls}(nn.Module):
     """${spec.name}: ${spec.activation.name}, init ${spec.init}, loss ${spec.loss}; input (N, ${c}, ${h}, ${w}) -> output (N, ${model.outputSize})."""
 
     def __init__(self):
