@@ -271,7 +271,7 @@ function checkReport(dir: string, figures: string[]): Results {
   const md = readFileSync(join(dir, 'report.md'), 'utf8');
   assert.match(md, /Scale \*\*smoke\*\*/);
   // the command that reproduces the report is at its top (within the first lines)
-  assert.match(md.split('\n').slice(0, 4).join('\n'), /Reproduce with `elunet experiment [a-z0-9-]+ --scale smoke --out /);
+  assert.match(md.split('\n').slice(0, 4).join('\n'), /Reproduce with `elunet experiment [a-z0-9-]+ --scale smoke (--data \S+ )?--out /);
   for (const c of r.claims) assert.ok(md.includes(`**${c.verdict}**`));
   return r;
 }
@@ -344,8 +344,9 @@ test('cifar-compare (smoke): eight settings on a small CIFAR-10 folder, ranking 
   assert.deepEqual(r.claims.map((c) => c.id), ['cifar-elu-lowest-error', 'cifar-ranking', 'fig5-bn-helps-relu', 'fig5-bn-not-elu', 'fig5-elu-beats-relu-bn']);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.doesNotMatch(md, /Fashion-MNIST instead of CIFAR-100/);
-  // at the smoke scale nothing reaches 85 %: every claim is not comparable
-  for (const c of r.claims) assert.equal(c.verdict, 'not comparable');
+  // CIFAR data: no stand-in accuracy gate, the paired tests decide; one run per setting at the smoke scale
+  // decides nothing, so every claim is inconclusive
+  for (const c of r.claims) assert.equal(c.verdict, 'inconclusive', `${c.id}: ${c.why}`);
   // the paper's schedule, stretched to this run's 4 steps (128 of the 160 images, batch 32), is what the run stored
   const ck = JSON.parse(readFileSync(join(out, 'runs', 'elu', 'run0', 'checkpoint', 'checkpoint.json'), 'utf8'));
   assert.equal(ck.meta.options.schedule, 'paper-cifar@4');
@@ -354,10 +355,12 @@ test('cifar-compare (smoke): eight settings on a small CIFAR-10 folder, ranking 
 test('cifar-compare (smoke) without --data runs on Fashion-MNIST and says so', { skip: noFashion }, async () => {
   const out = join(tmp, 'cc-fashion');
   await experiments['cifar-compare'].run({ ...common, out });
-  checkReport(out, ['fig4.png', 'fig5.png']);
+  const r = checkReport(out, ['fig4.png', 'fig5.png']);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /Fashion-MNIST instead of CIFAR-100/);
   assert.match(md, /This run tests the claims on a stand-in, not on CIFAR-100/);
+  // on the stand-in, at the smoke scale nothing reaches 85 %: every claim is not comparable
+  for (const c of r.claims) assert.equal(c.verdict, 'not comparable');
 });
 
 test('imagenet-cost (smoke): parameter count, timing of both activations, PNG folder training', async () => {
