@@ -14,7 +14,8 @@
  * is the output of the activation before it, whose backward reads that output.
  */
 import { centerShape } from '../../kernels/center.js';
-import type { LayerBase, LayerImpl } from './layer.js';
+import { BN_MOMENTUM } from './batchnorm.js';
+import type { LayerBase, LayerImpl, TorchHelper } from './layer.js';
 import { dimsSize } from './layer.js';
 
 export interface CenterLayer extends LayerBase {
@@ -44,4 +45,30 @@ export const center: LayerImpl<CenterLayer> = {
       applyStats: (n, momentum) => k.centerUpdateRunning(runMean, meanIn, shape(n), momentum),
     };
   },
+
+  torch: (l) => ({ module: `Center(${l.in.c})`, call: (s) => `${s}(x)`, input: 'any', output: 'same', helpers: [TORCH_CENTER] }),
+};
+
+/**
+ * model.py's Center: the same operation with the same running mean (a buffer named 'running_mean', so that the
+ * state dict has elunet's key), moved by batch norm's momentum in training. PyTorch has no such module.
+ */
+const TORCH_CENTER: TorchHelper = {
+  name: 'Center',
+  source: `class Center(nn.Module):
+    """elunet's centring over the channels of (N, C) or (N, C, H, W): in training each channel minus its batch
+    mean, the running mean moved by momentum ${BN_MOMENTUM} (batch norm's rule); in evaluation minus the running mean."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.register_buffer('running_mean', torch.zeros(channels))
+
+    def forward(self, x):
+        shape = (1, -1) + (1,) * (x.dim() - 2)
+        if self.training:
+            mean = x.mean([0] + list(range(2, x.dim())))
+            with torch.no_grad():
+                self.running_mean.mul_(1 - ${BN_MOMENTUM}).add_(${BN_MOMENTUM} * mean)
+            return x - mean.reshape(shape)
+        return x - self.running_mean.reshape(shape)`,
 };
