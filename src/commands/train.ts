@@ -2,6 +2,6 @@
 import type { TrainOptions } from '../run/setup.js';
 import { trainRun } from '../run/train.js';
 
-export async function trainCommand(opts: TrainOptions & { out?: string; force?: boolean }): Promise<void> {
+export async function trainCommand(opts: Omit<TrainOptions, 'kernels'> & { kernels?: string; out?: string; force?: boolean }): Promise<void> {
   await trainRun(opts, (line) => console.log(line));
 }

@@ -3,8 +3,8 @@
  * (src/commands/train.ts) hands the parsed options here; every line for the user goes through `log`.
  */
 import { join } from 'node:path';
-import { runTraining, type TrainOptions } from './setup.js';
-import { defaultRunFolder, prepareRunFolder, readRun } from './folder.js';
+import { chooseKernels, kernelsForRun, runTraining, type TrainOptions } from './setup.js';
+import { defaultRunFolder, prepareRunFolder, readRun, recordedKernels } from './folder.js';
 import { writeRunPlots } from '../report/run-plots.js';
 import { writeRunImages } from '../report/run-images.js';
 
@@ -21,12 +21,15 @@ export function usableWorkers(o: Pick<TrainOptions, 'workers' | 'batch' | 'micro
   return Math.min(o.workers, perStep);
 }
 
-export async function trainRun(opts: TrainOptions & { out?: string; force?: boolean }, log: (line: string) => void): Promise<void> {
+export async function trainRun(opts: Omit<TrainOptions, 'kernels'> & { kernels?: string; out?: string; force?: boolean },
+                               log: (line: string) => void): Promise<void> {
   const out = opts.out ?? defaultRunFolder(opts);
   prepareRunFolder(out, opts);
   const workers = usableWorkers(opts, log);
-  log(`training ${opts.model} (${opts.activation}) on ${opts.data} with ${workers} worker${workers > 1 ? 's' : ''}; run folder ${out}`);
-  const r = await runTraining({ ...opts, workers, out }, { log });
+  // a resume continues with the kernels the run recorded unless --kernels says otherwise (the loop notes a change)
+  const kernels = opts.resume ? kernelsForRun(opts.kernels, recordedKernels(out), log) : chooseKernels(opts.kernels, log);
+  log(`training ${opts.model} (${opts.activation}) on ${opts.data} with ${workers} worker${workers > 1 ? 's' : ''} and the ${kernels} kernels; run folder ${out}`);
+  const r = await runTraining({ ...opts, kernels, workers, out }, { log });
   const last = r.history[r.history.length - 1];
   if (last) {
     const acc = r.spec.loss === 'softmax-ce' ? `, test accuracy ${(100 * last.testAcc).toFixed(2)}%` : '';
