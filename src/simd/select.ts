@@ -27,13 +27,14 @@ export function simdAvailable(): SimdSupport {
 
 /**
  * The kernels to use: `requested` when given (an ElunetError if it is simd and simd cannot run here), else
- * simd where it can run and ts otherwise, with the note to print in `note`.
+ * simd where it can run and ts otherwise, with the note to print in `note`. `simd` is what simdAvailable()
+ * says (a test passes another answer).
  */
-export function resolveKernels(requested: string | undefined, flag = '--kernels'): { name: KernelsName; note?: string } {
+export function resolveKernels(requested: string | undefined, flag = '--kernels',
+                               simd: SimdSupport = simdAvailable()): { name: KernelsName; note?: string } {
   if (requested !== undefined && !KERNEL_NAMES.includes(requested as KernelsName)) {
     throw new ElunetError(`${flag} must be one of ${KERNEL_NAMES.join(', ')}, got '${requested}'`);
   }
-  const simd = simdAvailable();
   if (requested === 'simd' && !simd.ok) throw new ElunetError(`${flag} simd: ${simd.reason}; use ${flag} ts`);
   if (requested !== undefined) return { name: requested as KernelsName };
   return simd.ok ? { name: 'simd' } : { name: 'ts', note: `note: using the TypeScript kernels (--kernels ts): ${simd.reason}` };
