@@ -17,6 +17,7 @@ import { plotCommand } from './commands/plot.js';
 import { compareCommand } from './commands/compare.js';
 import { experimentCommand } from './commands/experiment.js';
 import { serveCommand } from './commands/serve.js';
+import { addExportCommands } from './commands/export.js';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -74,7 +75,7 @@ export function addTrainOptions(cmd: Command, d: Partial<TrainOptions> = {}): Co
     .option('--momentum <μ>', 'SGD momentum', floatArg('--momentum', 0, 0.999999), D.momentum)
     .option('--nesterov', 'Nesterov momentum', D.nesterov)
     .option('--weight-decay <wd>', 'L2 weight decay', floatArg('--weight-decay', 0), D.weightDecay)
-    .option('--schedule <spec>', "constant | steps:ITER:LR,… | paper-cifar | cosine[:WARMUP]", D.schedule)
+    .option('--schedule <spec>', "constant | steps:ITER:LR,… | paper-cifar | cosine[:TOTAL][,warmup=W][,min=LR]; @TOTAL or @RUN rescales (paper-cifar@RUN: to this run's length)", D.schedule)
     .option('-s, --seed <n>', 'random seed (init, shuffling, dropout, augmentation)', intArg('--seed', 0), D.seed)
     .option('--data-seed <n>', 'seed of the train/test split where the data has no fixed test set (embedded MNIST, PNG folders)', intArg('--data-seed', 0), 0)
     .option('-w, --workers <n>', 'worker threads (1 = main thread only)', intArg('--workers', 1), defaultWorkers())
@@ -97,7 +98,7 @@ export function buildProgram(): Command {
 
   addTrainOptions(program.command('train').description('train a model; writes metrics, checkpoints and plots to the run folder'))
     .option('-o, --out <dir>', 'run folder (default runs/<model>-<activation>-s<seed>)')
-    .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--resume', 'continue the run in --out from its last checkpoint, with the options it saved; flags given with it may change --epochs, --iterations, --lr, --schedule, --momentum, --nesterov, --weight-decay, --checkpoint-every, --test-limit (the others must keep their saved values)')
     .option('--force', 'overwrite an existing run folder')
     .action(trainCommand);
 
@@ -190,6 +191,7 @@ export function buildProgram(): Command {
     }, 8765)
     .action(serveCommand);
 
+  addExportCommands(program);
   return program;
 }
 

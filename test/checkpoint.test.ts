@@ -36,6 +36,7 @@ import {
   checkpointExists,
   loadCheckpoint,
   optimizerSnapshot,
+  recoverCheckpoint,
   saveCheckpoint,
   type Checkpoint,
 } from '../src/io/checkpoint.js';
@@ -345,6 +346,37 @@ test('checkpoint: a crash between the two folder renames is explained; a shared 
   assert.equal(readFileSync(join(shared, 'notes.txt'), 'utf8'), 'keep me');
   assert.deepEqual(loadCheckpoint(shared).params, latest.params);
   assert.deepEqual(readdirSync(TMP).filter((f) => /\.(new|old)-/.test(f)), []);
+});
+
+test('checkpoint: before a resume, recoverCheckpoint puts the newer set of a save cut between its renames in place and clears debris', () => {
+  const dir = freshDir();
+  const older = sample(13, new Sgd(LAYOUT, { momentum: 0.9 }));
+  const newer = sample(14, new Sgd(LAYOUT, { momentum: 0.9 }));
+  saveCheckpoint(dir, older);
+  assert.deepEqual(recoverCheckpoint(dir), [], 'nothing to do');
+  // the moment between the renames of save 7-3: the old set swapped out, the complete new one staged
+  saveCheckpoint(`${dir}.new-7-3`, newer);
+  renameSync(dir, `${dir}.old-7-3`);
+  const done = recoverCheckpoint(dir);
+  assert.equal(done.length, 2, done.join('\n'));
+  assert.match(done[0], /a save was cut off before its last rename; its complete set .*\.new-7-3 is now /);
+  assert.match(done[1], /removed .*\.old-7-3, left by an interrupted save/);
+  assert.deepEqual(loadCheckpoint(dir).params, newer.params, 'the newer set');
+  assert.deepEqual(readdirSync(TMP).filter((f) => /\.(new|old)-/.test(f)), []);
+
+  // a staging folder cut off while it was written, beside an intact checkpoint: removed, the checkpoint kept
+  mkdirSync(`${dir}.new-8-0`);
+  writeFileSync(join(`${dir}.new-8-0`, MODEL_FILE + '.tmp-8-0'), 'half a file');
+  assert.match(recoverCheckpoint(dir).join('\n'), /removed .*\.new-8-0/);
+  assert.deepEqual(loadCheckpoint(dir).params, newer.params);
+
+  // two complete staged sets and no checkpoint: which is newer cannot be told, so both are left for the user
+  const two = freshDir();
+  saveCheckpoint(`${two}.new-1-0`, older);
+  saveCheckpoint(`${two}.new-2-0`, newer);
+  assert.deepEqual(recoverCheckpoint(two), []);
+  assert.throws(() => loadCheckpoint(two), /a save was interrupted; complete checkpoints were left in/);
+  for (const f of ['new-1-0', 'new-2-0']) rmSync(`${two}.${f}`, { recursive: true });
 });
 
 test('checkpoint: save refuses buffers that do not match their layouts', () => {

@@ -28,7 +28,7 @@ function assertUserError(r: { code: number | null; err: string }, pattern: RegEx
 test('--help works for the program and every command', () => {
   const top = elunet('--help');
   assert.equal(top.code, 0);
-  for (const cmd of ['train', 'eval', 'predict', 'models', 'gradcheck', 'plot', 'compare', 'experiment', 'serve']) {
+  for (const cmd of ['train', 'eval', 'predict', 'models', 'gradcheck', 'plot', 'compare', 'experiment', 'serve', 'export', 'import']) {
     assert.match(top.out, new RegExp(`\\b${cmd}\\b`));
     const r = elunet(cmd, '--help');
     assert.equal(r.code, 0, `${cmd} --help`);

@@ -20,6 +20,8 @@ import {
 import { standInGate } from '../src/experiments/cifar-compare.js';
 import { imagenetParamCounts, patternImage, PATTERN_CLASSES } from '../src/experiments/imagenet-cost.js';
 import { Rng } from '../src/rng.js';
+import { FASHION_MNIST_DIR } from '../src/data/index.js';
+import { writeTinyCifar10 } from './util/tiny-cifar.js';
 
 const VERDICTS = ['reproduced', 'contradicted', 'inconclusive', 'not comparable'];
 
@@ -272,13 +274,17 @@ function checkReport(dir: string, figures: string[]): Results {
   const md = readFileSync(join(dir, 'report.md'), 'utf8');
   assert.match(md, /Scale \*\*smoke\*\*/);
   // the command that reproduces the report is at its top (within the first lines)
-  assert.match(md.split('\n').slice(0, 4).join('\n'), /Reproduce with `elunet experiment [a-z0-9-]+ --scale smoke --kernels (ts|simd) --out /);
+  assert.match(md.split('\n').slice(0, 4).join('\n'), /Reproduce with `elunet experiment [a-z0-9-]+ --scale smoke --kernels (ts|simd) (--data \S+ )?--out /);
   for (const c of r.claims) assert.ok(md.includes(`**${c.verdict}**`));
   return r;
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'elunet-exp-'));
 const common = { scale: 'smoke', workers: 1, quiet: true };
+// The CIFAR experiments run on a CIFAR-10 folder the test writes (160 training, 64 test images), so the
+// machinery is tested on any machine; their default data, Fashion-MNIST, is tested where it is installed.
+const tinyCifar = writeTinyCifar10(join(tmp, 'cifar10'));
+const noFashion = existsSync(FASHION_MNIST_DIR) ? false : `${FASHION_MNIST_DIR} is not installed (apt-get install dataset-fashion-mnist)`;
 
 test('mnist-activations (smoke): report, curves per activation, resume reuses runs, other settings refused', async () => {
   const out = join(tmp, 'ma');
@@ -302,8 +308,11 @@ test('mnist-activations (smoke): report, curves per activation, resume reuses ru
   // the second call trains nothing
   await experiments['mnist-activations'].run({ ...common, out });
   assert.ok(readResults(out).runs!.every((x) => x.reused));
-  // the same folder at another scale would mix runs: refused with a message that says what to do
-  await assert.rejects(experiments['mnist-activations'].run({ ...common, scale: 'small', out }), (e: unknown) => e instanceof ElunetError && /--no-resume/.test((e as Error).message));
+  // the same folder at another scale would mix runs: refused with a message that names the settings and says what to do
+  await assert.rejects(
+    experiments['mnist-activations'].run({ ...common, scale: 'small', out }),
+    (e: unknown) => e instanceof ElunetError && /holds a run made with other settings \((\w+ \S+ there, \S+ now; )+saved in .*\): pass --no-resume/.test((e as Error).message),
+  );
 });
 
 test("mnist-autoencoder (smoke): four learning rates × three activations (the paper's set), per-pixel learning rates, claims computed", async () => {
@@ -322,23 +331,39 @@ test("mnist-autoencoder (smoke): four learning rates × three activations (the p
   assert.deepEqual(r.claims.map((c) => c.id), ['fig3-elu-lowest-training', 'fig3-elu-lowest-test', 'fig3-higher-lr-better']);
 });
 
-test('cifar-compare (smoke): eight settings on Fashion-MNIST, ranking and BN claims', async () => {
+test('cifar-compare (smoke): eight settings on a small CIFAR-10 folder, ranking and BN claims', async () => {
   const out = join(tmp, 'cc');
-  await experiments['cifar-compare'].run({ ...common, out });
-  const r = checkReport(out, ['fig4.png', 'fig5.png']) as Results & { testError: { noBatchNorm: Record<string, number[]>; batchNorm: Record<string, number[]> }; settings: { schedule: string; momentum: number; weightDecay: number } };
+  await experiments['cifar-compare'].run({ ...common, out, data: tinyCifar });
+  const r = checkReport(out, ['fig4.png', 'fig5.png']) as Results & {
+    testError: { noBatchNorm: Record<string, number[]>; batchNorm: Record<string, number[]> };
+    settings: { schedule: string; momentum: number; weightDecay: number };
+    data: { name: string; c: number; h: number; w: number; classes: number };
+  };
   assert.deepEqual(Object.keys(r.testError.noBatchNorm).sort(), ['elu', 'lrelu', 'relu', 'srelu']);
   assert.equal(r.testError.batchNorm.elu.length, 1);
   assert.equal(r.settings.momentum, 0.9);
   assert.equal(r.settings.weightDecay, 5e-4);
+  assert.deepEqual([r.data.name, r.data.c, r.data.h, r.data.w, r.data.classes], ['cifar10/train[:128]', 3, 32, 32, 10]);
   assert.deepEqual(r.claims.map((c) => c.id), ['cifar-elu-lowest-error', 'cifar-ranking', 'fig5-bn-helps-relu', 'fig5-bn-not-elu', 'fig5-elu-beats-relu-bn']);
+  const md = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.doesNotMatch(md, /Fashion-MNIST instead of CIFAR-100/);
+  // CIFAR data: no stand-in accuracy gate, the paired tests decide; one run per setting at the smoke scale
+  // decides nothing, so every claim is inconclusive
+  for (const c of r.claims) assert.equal(c.verdict, 'inconclusive', `${c.id}: ${c.why}`);
+  // the paper's schedule, stretched to this run's 4 steps (128 of the 160 images, batch 32), is what the run stored
+  const ck = JSON.parse(readFileSync(join(out, 'runs', 'elu', 'run0', 'checkpoint', 'checkpoint.json'), 'utf8'));
+  assert.equal(ck.meta.options.schedule, 'paper-cifar@4');
+});
+
+test('cifar-compare (smoke) without --data runs on Fashion-MNIST and says so', { skip: noFashion }, async () => {
+  const out = join(tmp, 'cc-fashion');
+  await experiments['cifar-compare'].run({ ...common, out });
+  const r = checkReport(out, ['fig4.png', 'fig5.png']);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /Fashion-MNIST instead of CIFAR-100/);
   assert.match(md, /This run tests the claims on a stand-in, not on CIFAR-100/);
-  // at the smoke scale nothing reaches 85 %: every claim is not comparable
+  // on the stand-in, at the smoke scale nothing reaches 85 %: every claim is not comparable
   for (const c of r.claims) assert.equal(c.verdict, 'not comparable');
-  // the paper's schedule, stretched to this run's 4 steps, is what the run stored
-  const ck = JSON.parse(readFileSync(join(out, 'runs', 'elu', 'run0', 'checkpoint', 'checkpoint.json'), 'utf8'));
-  assert.equal(ck.meta.options.schedule, 'paper-cifar@4');
 });
 
 test('imagenet-cost (smoke): parameter count, timing of both activations, PNG folder training', async () => {
@@ -361,9 +386,12 @@ test('imagenet-cost (smoke): parameter count, timing of both activations, PNG fo
 
 test('cifar-table (smoke): Table 1 beside the measured cifar-18 row, labelled not comparable', async () => {
   const out = join(tmp, 'ct');
-  await experiments['cifar-table'].run({ ...common, out });
+  await experiments['cifar-table'].run({ ...common, out, data: tinyCifar });
   const r = checkReport(out, ['curves.png']);
   assert.equal(r.claims[0].verdict, 'not comparable');
+  // CIFAR-10 data, but 1/32 of the width and 4 steps: both named as the reasons
+  assert.match(r.claims[0].why, /0\.03125× the paper's width; 4 iterations/);
+  assert.doesNotMatch(r.claims[0].why, /not CIFAR/);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /ELU-Network\s*\|\s*6\.55\s*\|\s*24\.28/);
   assert.match(md, /not comparable/);

@@ -79,7 +79,7 @@ export function loadDataset(spec: string, opts: LoadOptions = {}): Split {
         : statSync(path).isDirectory()
           ? `a folder holding: ${listFolder(path).slice(0, 12).join(', ') || '(empty)'}`
           : 'a file that is not a CIFAR .tar.gz/.tar archive';
-      const hint = spec === 'fashion-mnist' ? ' (install it with: apt-get install dataset-fashion-mnist)' : '';
+      const hint = path === FASHION_MNIST_DIR ? ' (install it with: apt-get install dataset-fashion-mnist)' : '';
       throw new DataError(
         `dataset "${spec}"${hint}: expected 'mnist', 'fashion-mnist', an IDX folder (train-images-idx3-ubyte[.gz], ` +
           `train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]), a CIFAR folder ` +

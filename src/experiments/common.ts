@@ -21,6 +21,7 @@ import { TRAIN_DEFAULTS, buildSpec, chooseKernels, defaultWorkers, prepareData, 
 import type { KernelsName } from '../simd/index.js';
 import { readMetrics, TrainingDiverged, type EpochMetrics } from '../train/loop.js';
 import { expandSpec } from '../model/spec.js';
+import { stretchSchedule } from '../optim/index.js';
 import { paramCountOf } from '../model/params.js';
 
 /**
@@ -172,6 +173,15 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 }
 
+/** "width 0.25 there, 0.5 now; seed …" for the settings in which two fingerprints differ. */
+function fingerprintDiff(there: Record<string, unknown>, now: Record<string, unknown>): string {
+  const show = (v: unknown): string => (v === undefined ? 'unset' : typeof v === 'string' ? v : JSON.stringify(v));
+  return [...new Set([...Object.keys(there), ...Object.keys(now)])]
+    .filter((k) => !sameJson(there[k], now[k]))
+    .map((k) => `${k} ${show(there[k])} there, ${show(now[k])} now`)
+    .join('; ');
+}
+
 /**
  * One run of `o` in o.out: reused when finished, continued when cut off, trained otherwise. `data` gives the
  * prepared data (called only when training is needed). A run that diverges is recorded, not thrown.
@@ -189,8 +199,8 @@ export async function ensureRun(
     const rec = JSON.parse(readFileSync(recordPath, 'utf8')) as RunRecord;
     if (!sameJson(rec.fingerprint, fp)) {
       throw new ElunetError(
-        `${o.out} holds a run made with other settings (e.g. another --scale); ` +
-          `pass --no-resume to train it afresh, or --out <another folder> to keep it`,
+        `${o.out} holds a run made with other settings (${fingerprintDiff(rec.fingerprint, fp)}; saved in ${recordPath}; ` +
+          `another --scale or --data?): pass --no-resume to train it afresh, or --out <another folder> to keep it`,
       );
     }
     const longEnough = o.iterations !== undefined ? (rec.iterations ?? 0) >= o.iterations : rec.epochs >= o.epochs;
@@ -203,15 +213,18 @@ export async function ensureRun(
     rmSync(recordPath);
   } else if (existsSync(join(o.out, 'checkpoint', 'checkpoint.json'))) {
     // a run cut off before it finished: its options are in the checkpoint; trainLoop resumes it below
-    const ck = JSON.parse(readFileSync(join(o.out, 'checkpoint', 'checkpoint.json'), 'utf8')) as { meta?: { experimentFingerprint?: unknown } };
+    const index = join(o.out, 'checkpoint', 'checkpoint.json');
+    const ck = JSON.parse(readFileSync(index, 'utf8')) as { meta?: { experimentFingerprint?: Record<string, unknown> } };
     if (ck.meta?.experimentFingerprint !== undefined && !sameJson(ck.meta.experimentFingerprint, fp)) {
       throw new ElunetError(
-        `${o.out} holds a partial run made with other settings; pass --no-resume to train it afresh, or --out <another folder>`,
+        `${o.out} holds a partial run made with other settings (${fingerprintDiff(ck.meta.experimentFingerprint, fp)}; saved in ` +
+          `${index}; another --scale or --data?): pass --no-resume to train it afresh, or --out <another folder> to keep it`,
       );
     }
   }
   const d = data();
   const paramCount = specParamCount(buildSpec(o, d.train));
+  // stored stretched ('paper-cifar@4'), so the checkpoint shows the rates the run was given
   const schedule = stretchSchedule(o.schedule, totalSteps(o, d.train.n));
   const t0 = Date.now();
   try {
@@ -228,16 +241,6 @@ export async function ensureRun(
     writeFileAtomic(recordPath, JSON.stringify(rec, null, 1) + '\n');
     return { ...base, history, seconds, diverged: true, error: e.message, reused: false, paramCount };
   }
-}
-
-/**
- * A schedule written for the run's length: '…@RUN' stretches a schedule with a nominal length (paper-cifar) to
- * `steps`, and '{f}' is the iteration at fraction f of the run (e.g. 'steps:{0.28}:0.001').
- */
-export function stretchSchedule(schedule: string, steps: number): string {
-  return schedule
-    .replace(/@RUN$/, `@${steps}`)
-    .replace(/\{(\d*\.?\d+)\}/g, (_m, f: string) => String(Math.max(1, Math.round(Number(f) * steps))));
 }
 
 /** Folder of run k of a setting. */

@@ -20,6 +20,12 @@
  * last. In that mode an interrupted save leaves an index that no longer matches the new model file; the
  * index's sizes and SHA-256 sums reveal it, and loadCheckpoint refuses the mixed set with a DataError instead
  * of resuming from weights of one step and momentum of another.
+ *
+ * What a resume does with the debris of a crash (recoverCheckpoint): a cut between the two renames left the
+ * pair `<dir>.old-T` and `<dir>.new-T` of one save T and no `<dir>`; the new set is complete (its index is
+ * written last), so it becomes `<dir>`. A cut while writing left a staging folder beside an intact `<dir>`;
+ * it is deleted, and the resume starts from `<dir>`. The crash tests (test/resume-kill.test.ts) kill a
+ * training at both moments with ELUNET_KILL_IN_SAVE (see killPoint below).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -102,6 +108,17 @@ function writeHashed(path: string, tensors: NamedTensor[], metadata: Record<stri
 
 let saveCounter = 0;
 
+/**
+ * Fault injection for the crash tests: ELUNET_KILL_IN_SAVE='<k>:staged' or '<k>:swapped' makes this process
+ * SIGKILL itself in its k-th save (counting from 1), after the staging folder is complete ('staged') or
+ * between the two renames ('swapped'), the two moments a power cut can hit. Unset in normal use.
+ */
+const KILL_IN_SAVE = /^(\d+):(staged|swapped)$/.exec(process.env.ELUNET_KILL_IN_SAVE ?? '');
+let savesStarted = 0;
+function killPoint(save: number, point: 'staged' | 'swapped'): void {
+  if (KILL_IN_SAVE && Number(KILL_IN_SAVE[1]) === save && KILL_IN_SAVE[2] === point) process.kill(process.pid, 'SIGKILL');
+}
+
 /** Files a checkpoint folder may hold; a folder with anything else is not swapped as a whole. */
 function isCheckpointFile(f: string): boolean {
   return [MODEL_FILE, OPTIMIZER_FILE, INDEX_FILE].some((name) => f === name || f.startsWith(name + '.tmp-'));
@@ -129,6 +146,7 @@ export function saveCheckpoint(dir: string, ck: Checkpoint): CheckpointIndex {
   const target = resolve(dir);
   const parent = dirname(target);
   mkdirSync(parent, { recursive: true });
+  const save = ++savesStarted;
   const tag = `${process.pid}-${saveCounter++}`;
   const stage = `${target}.new-${tag}`;
   mkdirSync(stage);
@@ -140,11 +158,13 @@ export function saveCheckpoint(dir: string, ck: Checkpoint): CheckpointIndex {
     throw e;
   }
 
+  killPoint(save, 'staged');
   if (!existsSync(target)) {
     renameSync(stage, target);
   } else if (readdirSync(target).every(isCheckpointFile)) {
     const old = `${target}.old-${tag}`;
     renameSync(target, old);
+    killPoint(save, 'swapped');
     renameSync(stage, target);
     rmSync(old, { recursive: true, force: true });
   } else {
@@ -226,6 +246,49 @@ export function readCheckpointIndex(dir: string): CheckpointIndex {
  */
 export function checkpointExists(dir: string): boolean {
   return existsSync(join(dir, INDEX_FILE)) || strandedHint(dir) !== '';
+}
+
+/** The staging (`.new-`) and swapped-out (`.old-`) folders of interrupted saves beside `dir`, by their save tag. */
+function saveDebris(dir: string): { path: string; kind: 'new' | 'old'; tag: string }[] {
+  const target = resolve(dir);
+  const base = basename(target);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dirname(target));
+  } catch {
+    return [];
+  }
+  return names.flatMap((f) => {
+    const m = f.startsWith(base + '.') ? /^\.(new|old)-(.+)$/.exec(f.slice(base.length)) : null;
+    return m ? [{ path: join(dirname(target), f), kind: m[1] as 'new' | 'old', tag: m[2] }] : [];
+  });
+}
+
+/**
+ * Before a resume: puts `dir` back in order after a save that a crash interrupted (see the file header) and
+ * returns one line per thing it did (nothing when there was nothing to do). With no `dir`, the complete
+ * staging set of the save that was cut off takes its place (between the renames; or the first save of a run,
+ * before its one rename); with more than one such set it cannot tell which is newer and leaves them for the
+ * user (loadCheckpoint's error names them). Then leftover staging and swapped-out folders are deleted.
+ */
+export function recoverCheckpoint(dir: string): string[] {
+  const debris = saveDebris(dir);
+  if (debris.length === 0) return [];
+  const done: string[] = [];
+  if (!existsSync(join(dir, INDEX_FILE))) {
+    const complete = debris.filter((d) => d.kind === 'new' && existsSync(join(d.path, INDEX_FILE)));
+    if (complete.length !== 1 || existsSync(dir)) return [];
+    const cut = complete[0];
+    loadCheckpoint(cut.path); // verifies every file against the index before it becomes the checkpoint
+    renameSync(cut.path, resolve(dir));
+    syncDir(dirname(resolve(dir)));
+    done.push(`a save was cut off before its last rename; its complete set ${cut.path} is now ${dir}`);
+  }
+  for (const d of saveDebris(dir)) {
+    rmSync(d.path, { recursive: true, force: true });
+    done.push(`removed ${d.path}, left by an interrupted save`);
+  }
+  return done;
 }
 
 /** If a save was cut off between its two renames, names the complete sets left beside `dir`. */

@@ -21,6 +21,8 @@
  *   paper-cifar
  *   cosine[:TOTAL][,warmup=W][,min=LR]  e.g. cosine:20000,warmup=500  (TOTAL defaults to the run's length)
  *   any of these followed by @TOTAL     rescale to TOTAL iterations
+ *   …@RUN, and {f} for an iteration     written for the run's length: @RUN rescales to the run's length, {f}
+ *                                      is the iteration at fraction f of it (steps:{0.28}:0.001)
  */
 import { ElunetError } from '../errors.js';
 
@@ -48,7 +50,18 @@ export const PAPER_CIFAR = {
 
 export const SCHEDULE_SYNTAX =
   'constant | steps:ITER:LR,ITER:LR,… (e.g. steps:35000:0.005,85000:0.0005) | paper-cifar | ' +
-  'cosine[:TOTAL][,warmup=W][,min=LR]; any of them may end in @TOTAL to rescale it to TOTAL iterations';
+  'cosine[:TOTAL][,warmup=W][,min=LR]; any of them may end in @TOTAL to rescale it to TOTAL iterations, or in @RUN ' +
+  'for the run\'s length; {f} is the iteration at fraction f of the run';
+
+/**
+ * A schedule written for the run's length made concrete for a run of `steps` steps: '…@RUN' becomes
+ * '…@steps' and '{f}' the iteration round(f·steps) (at least 1).
+ */
+export function stretchSchedule(schedule: string, steps: number): string {
+  return schedule
+    .replace(/@RUN$/, `@${steps}`)
+    .replace(/\{(\d*\.?\d+)\}/g, (_m, f: string) => String(Math.max(1, Math.round(Number(f) * steps))));
+}
 
 export class ConstantSchedule implements Schedule {
   readonly kind = 'constant' as const;
@@ -172,6 +185,10 @@ export function parseSchedule(
   };
 
   let body = s.trim();
+  if (/@RUN$|\{/.test(body)) {
+    if (opts.totalIters === undefined) fail("@RUN and {f} need the run's length, which is not known here");
+    body = stretchSchedule(body, opts.totalIters!);
+  }
   let rescale: number | undefined;
   const at = body.lastIndexOf('@');
   if (at >= 0) {

@@ -148,11 +148,15 @@ export class PoolExecutor implements Executor {
     if (which === null || ids.length < this.workers * this.o.microBatch) {
       return evalOutcome(evaluate(this.o.net, src, ids, { chunk: this.o.microBatch }));
     }
+    // each worker gets whole chunks of the main thread's chunking, and their loss sums are added in the main
+    // thread's order: the same float64 additions, so the same loss for any number of workers
     const W = this.workers;
+    const m = this.o.microBatch;
+    const chunks = Math.ceil(ids.length / m);
     const tasks: Promise<EvalReply>[] = [];
     for (let k = 0; k < W; k++) {
-      const a = Math.floor((k * ids.length) / W);
-      const b = Math.floor(((k + 1) * ids.length) / W);
+      const a = Math.min(ids.length, Math.floor((k * chunks) / W) * m);
+      const b = Math.min(ids.length, Math.floor(((k + 1) * chunks) / W) * m);
       tasks.push(this.pool.run({ kind: 'eval', which, ids: ids.slice(a, b) }));
     }
     let replies: EvalReply[];
@@ -162,9 +166,10 @@ export class PoolExecutor implements Executor {
       await this.close();
       throw new ElunetError(`a worker thread failed during evaluation: ${(e as Error).message}`);
     }
-    const sums = { lossSum: 0, top1: 0, topk: 0, count: 0 };
+    const sums = { lossSum: 0, chunkLoss: [] as number[], top1: 0, topk: 0, count: 0 };
     for (const r of replies) {
-      sums.lossSum += r.lossSum;
+      for (const c of r.chunkLoss) sums.lossSum += c;
+      sums.chunkLoss.push(...r.chunkLoss);
       sums.top1 += r.top1;
       sums.topk += r.topk;
       sums.count += r.count;

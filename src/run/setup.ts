@@ -20,6 +20,7 @@ import { trainLoop, type LoopOptions, type RunResult } from '../train/loop.js';
 import { createPoolExecutor } from '../parallel/pool-executor.js';
 import type { KernelSet } from '../kernels/kernel-set.js';
 import { kernelsByName, resolveKernels, type KernelsName } from '../simd/index.js';
+import { formatChanges, planResume, scheduleFollowsRunLength, storedOptions } from './resume.js';
 
 export interface TrainOptions {
   model: string;
@@ -94,9 +95,10 @@ export function chooseKernels(requested: string | undefined, log: (line: string)
 }
 
 /**
- * The kernels for a command on an existing run (a resume, eval, predict): --kernels when given, else those
- * the run recorded (`recorded`), so that it continues, or evaluates, with the same arithmetic; else (no record,
- * or a recorded simd that cannot run here) the default of chooseKernels, with a note.
+ * The kernels for a command on a trained run (eval, predict): --kernels when given, else those the run
+ * recorded (`recorded`), so that it evaluates with the arithmetic it was trained with; else (no record, or a
+ * recorded simd that cannot run here) the default of chooseKernels, with a note. (A resume gets the recorded
+ * kernels with the run's other options: ./resume.ts.)
  */
 export function kernelsForRun(requested: string | undefined, recorded: string | undefined, log: (line: string) => void): KernelsName {
   if (requested !== undefined || recorded === undefined) return chooseKernels(requested, log);
@@ -176,15 +178,44 @@ export interface RunHooks extends Pick<LoopOptions, 'log' | 'onEpoch'> {
   data?: PreparedData;
   /** more JSON for the checkpoint's meta (an experiment's fingerprint) */
   meta?: Record<string, unknown>;
+  /**
+   * On resume, the options the user actually gave (./resume.ts): the others come from the checkpoint.
+   * Default: all of them (a program or an experiment states every option).
+   */
+  explicit?: ReadonlySet<string>;
 }
 
-/** The whole training run described by `o`, in the folder o.out. */
-export async function runTraining(o: TrainOptions, hooks: RunHooks = {}): Promise<RunResult & { data: PreparedData; spec: ModelSpec }> {
-  const { data: prepared, meta, ...loopHooks } = hooks;
+/**
+ * The whole training run described by `given`, in the folder given.out. With `resume` and a checkpoint
+ * there, the run continues with its saved options and the explicit changes (./resume.ts); the checkpoint
+ * records the options the run goes on with.
+ */
+export async function runTraining(given: TrainOptions, hooks: RunHooks = {}): Promise<RunResult & { data: PreparedData; spec: ModelSpec }> {
+  const { data: prepared, meta, explicit, ...loopHooks } = hooks;
+  const log = hooks.log ?? ((line: string) => console.log(line));
+  const plan = given.resume ? planResume(given, explicit ?? 'all') : null;
+  const o = plan?.options ?? given;
+  for (const line of plan?.point.recovered ?? []) log(`resume: ${line}`);
+  if (plan?.unrecorded) {
+    log(
+      `note: ${plan.point.index} records no training options (written by an older elunet, or by trainLoop itself): the run ` +
+        `continues with the options given, so they must be all of the run's (--model, --width, --data, --batch, …)`,
+    );
+  }
   const workers = o.workers;
   const data = prepared ?? prepareData(o, workers > 1);
   const spec = buildSpec(o, data.train);
-  const schedule = parseSchedule(o.schedule, o.lr, { totalIters: totalSteps(o, data.train.n) });
+  const steps = totalSteps(o, data.train.n);
+  const schedule = parseSchedule(o.schedule, o.lr, { totalIters: steps });
+  if (plan && plan.changes.length > 0 && plan.point.saved) {
+    const before = totalSteps({ ...o, epochs: plan.point.saved.epochs ?? o.epochs, iterations: plan.point.saved.iterations }, data.train.n);
+    if (before !== steps && scheduleFollowsRunLength(o.schedule, o.lr)) {
+      log(
+        `note: --schedule ${o.schedule} follows the run's length: the rates of the steps still to come are recomputed ` +
+          `for ${steps} steps (the ${plan.point.step} steps taken followed its ${before}-step form)`,
+      );
+    }
+  }
   // the main thread's kernels; with workers, each worker joins this set's memory (src/parallel/shared-kernels.ts)
   const kernels = kernelsByName(resolveKernels(o.kernels).name);
   const result = await trainLoop({
@@ -193,7 +224,7 @@ export async function runTraining(o: TrainOptions, hooks: RunHooks = {}): Promis
     train: data.train,
     test: data.test,
     meta: {
-      options: { ...o, dataSeed: o.dataSeed ?? 0, workers: undefined, out: undefined, resume: undefined, quiet: undefined },
+      options: storedOptions(o),
       data: { source: data.train.source, name: data.train.name, classNames: data.train.classNames, c: data.train.c, h: data.train.h, w: data.train.w, classes: data.train.classes },
       preprocess: data.preprocess,
       ...meta,
@@ -210,6 +241,7 @@ export async function runTraining(o: TrainOptions, hooks: RunHooks = {}): Promis
     statsSubset: o.statsSubset,
     checkpointEvery: o.checkpointEvery,
     resume: o.resume,
+    resumeNote: plan && plan.changes.length > 0 ? `with changes: ${formatChanges(plan.changes)}` : undefined,
     shared: workers > 1,
     quiet: o.quiet,
     makeExecutor:

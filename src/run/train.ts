@@ -3,10 +3,12 @@
  * (src/commands/train.ts) hands the parsed options here; every line for the user goes through `log`.
  */
 import { join } from 'node:path';
-import { chooseKernels, kernelsForRun, runTraining, type TrainOptions } from './setup.js';
-import { defaultRunFolder, prepareRunFolder, readRun, recordedKernels } from './folder.js';
+import { chooseKernels, runTraining, type TrainOptions } from './setup.js';
+import { defaultRunFolder, prepareRunFolder, readRun } from './folder.js';
+import type { KernelsName } from '../simd/index.js';
 import { writeRunPlots } from '../report/run-plots.js';
 import { writeRunImages } from '../report/run-images.js';
+import { planResume } from './resume.js';
 
 /** Every worker computes whole micro-batches, so a step keeps at most ⌈batch / micro-batch⌉ of them busy. */
 export function usableWorkers(o: Pick<TrainOptions, 'workers' | 'batch' | 'microBatch'>, log: (line: string) => void): number {
@@ -21,22 +23,33 @@ export function usableWorkers(o: Pick<TrainOptions, 'workers' | 'batch' | 'micro
   return Math.min(o.workers, perStep);
 }
 
-export async function trainRun(opts: Omit<TrainOptions, 'kernels'> & { kernels?: string; out?: string; force?: boolean },
-                               log: (line: string) => void): Promise<void> {
-  const out = opts.out ?? defaultRunFolder(opts);
+/**
+ * `explicit`: the options the user typed (commander's value sources); on --resume the others come from the
+ * run's checkpoint (./resume.ts), the kernels among them: without --kernels a resumed run continues with the
+ * kernels it recorded, and a new run gets this runtime's default (simd where it runs; ./setup.ts chooseKernels).
+ */
+export async function trainRun(
+  opts: Omit<TrainOptions, 'kernels'> & { kernels?: KernelsName; out?: string; force?: boolean },
+  log: (line: string) => void,
+  explicit: ReadonlySet<string> | 'all' = 'all',
+): Promise<void> {
+  const given = { ...opts, out: opts.out ?? defaultRunFolder(opts) } as TrainOptions;
+  const out = given.out;
+  const plan = opts.resume ? planResume(given, explicit) : null;
+  for (const line of plan?.point.recovered ?? []) log(`resume: ${line}`);
   prepareRunFolder(out, opts);
-  const workers = usableWorkers(opts, log);
-  // a resume continues with the kernels the run recorded unless --kernels says otherwise (the loop notes a change)
-  const kernels = opts.resume ? kernelsForRun(opts.kernels, recordedKernels(out), log) : chooseKernels(opts.kernels, log);
-  log(`training ${opts.model} (${opts.activation}) on ${opts.data} with ${workers} worker${workers > 1 ? 's' : ''} and the ${kernels} kernels; run folder ${out}`);
-  const r = await runTraining({ ...opts, kernels, workers, out }, { log });
+  const o = plan?.options ?? given;
+  const workers = usableWorkers(o, log);
+  const kernels = chooseKernels(o.kernels, log);
+  log(`training ${o.model} (${o.activation}) on ${o.data} with ${workers} worker${workers > 1 ? 's' : ''} and the ${kernels} kernels; run folder ${out}`);
+  const r = await runTraining({ ...o, kernels, workers }, { log });
   const last = r.history[r.history.length - 1];
   if (last) {
     const acc = r.spec.loss === 'softmax-ce' ? `, test accuracy ${(100 * last.testAcc).toFixed(2)}%` : '';
     log(`done in ${r.seconds.toFixed(1)} s: test loss ${last.testLoss.toFixed(4)}${acc}`);
   }
   const files = [
-    ...writeRunPlots([readRun(out)], out, `${opts.model} ${opts.activation}`),
+    ...writeRunPlots([readRun(out)], out, `${o.model} ${o.activation}`),
     ...writeRunImages(r.net, r.data.train, r.data.test, out, r.data.train.classNames),
   ];
   log(`metrics: ${join(out, 'metrics.jsonl')}  checkpoint: ${join(out, 'checkpoint')}  plots: ${files.join(', ')}`);

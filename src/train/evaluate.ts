@@ -5,7 +5,8 @@
  * Eval mode (no dropout, batch-norm running statistics), no augmentation, samples `ids` in chunks of at most
  * `chunk`: per chunk one forward, the loss (times the chunk size, so that the chunks add up to the sum over
  * the samples), the top-1 / top-k counts, and, when asked, the per-unit activation sums. The result holds
- * sums, so that the evaluations of several workers add up; `evalOutcome` turns them into means.
+ * sums, so that the evaluations of several workers add up (the loss chunk by chunk in order, so that a pool whose
+ * shares start at chunk boundaries adds exactly what one thread adds); `evalOutcome` turns them into means.
  */
 import type { Network } from '../model/network.js';
 import { NO_AUGMENT } from '../data/augment.js';
@@ -14,8 +15,10 @@ import { allocMicroBatchBuffers, lossTarget, scoreOutput, type MicroBatchBuffers
 import type { UnitActivationStats } from './metrics.js';
 
 export interface EvalSums {
-  /** Σ over the samples of the per-sample loss */
+  /** Σ over the samples of the per-sample loss, added chunk by chunk in order */
   lossSum: number;
+  /** the loss sum of each chunk, in order: what a pool adds up in the same order to get the same lossSum */
+  chunkLoss: number[];
   top1: number;
   topk: number;
   count: number;
@@ -44,17 +47,20 @@ export function evaluate(net: Network, src: SampleSource, ids: ArrayLike<number>
   let lossSum = 0;
   let top1 = 0;
   let topk = 0;
+  const chunkLoss: number[] = [];
   for (let offset = 0; offset < ids.length; offset += o.chunk) {
     const count = Math.min(o.chunk, ids.length - offset);
     assembleBatch(buf.x, buf.labels, src, ids, offset, count, NO_AUGMENT, 0, 0);
     const out = net.forward(buf.x, count, 'eval');
     o.stats?.add(net.hiddenActivations(), count);
-    lossSum += net.loss(lossTarget(net, buf), count) * count;
+    const chunkSum = net.loss(lossTarget(net, buf), count) * count;
+    chunkLoss.push(chunkSum);
+    lossSum += chunkSum;
     const c = scoreOutput(net, out, buf.labels, count, src.classes);
     top1 += c.top1;
     topk += c.topk;
   }
-  return { lossSum, top1, topk, count: ids.length };
+  return { lossSum, chunkLoss, top1, topk, count: ids.length };
 }
 
 /** Sums to means: the loss per sample (the counts stay counts). */

@@ -22,7 +22,7 @@ import { Progress, formatDuration } from './progress.js';
 import type { AugmentOptions } from '../data/augment.js';
 import type { SampleSource } from './batch.js';
 import { evaluate, evalOutcome } from './evaluate.js';
-import { saveCheckpoint, loadCheckpoint, optimizerSnapshot, checkpointExists, type Checkpoint } from '../io/checkpoint.js';
+import { saveCheckpoint, loadCheckpoint, optimizerSnapshot, checkpointExists, recoverCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { LiveLog } from '../live/writer.js';
 
 export interface EpochMetrics {
@@ -72,6 +72,8 @@ export interface LoopOptions {
   /** checkpoint every this many steps as well as at each epoch end (0: epoch ends only) */
   checkpointEvery: number;
   resume: boolean;
+  /** appended to the line printed when the run resumes (runTraining: the options that changed) */
+  resumeNote?: string;
   /** Build the executor; null/undefined → LocalExecutor on the main thread */
   makeExecutor?: (net: Network) => Promise<Executor>;
   /** params and state on shared memory (for worker threads): the kernel set's own arrays when they are shared
@@ -143,6 +145,7 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
   const metricsPath = join(o.runDir, 'metrics.jsonl');
   const ckptDir = join(o.runDir, 'checkpoint');
 
+  if (o.resume) for (const line of recoverCheckpoint(ckptDir)) log(`resume: ${line}`);
   if (o.resume && checkpointExists(ckptDir)) {
     const ck = loadCheckpoint(ckptDir, { layout: [...net.layout], stateLayout: [...net.stateLayout] });
     params.set(ck.params);
@@ -164,7 +167,10 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
     epochAcc = t.epochAcc;
     elapsedBefore = t.elapsed;
     writeFileSync(metricsPath, history.map((h) => JSON.stringify(h) + '\n').join(''));
-    log(`resumed ${o.runDir} at step ${step} (epoch ${Math.floor(step / stepsPerEpoch) + 1} of ${totalEpochs})`);
+    log(
+      `resuming ${o.runDir} at step ${step} of ${totalSteps} (epoch ${Math.min(Math.floor(step / stepsPerEpoch) + 1, totalEpochs)} of ${totalEpochs})` +
+        (o.resumeNote ? ` ${o.resumeNote}` : ''),
+    );
   } else {
     if (existsSync(metricsPath)) rmSync(metricsPath);
   }

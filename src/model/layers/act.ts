@@ -7,8 +7,8 @@
  * Because the backward needs only y, the forward runs in place over the conv/dense/BN output it follows.
  */
 import type { ActivationName } from '../../kernels/activation.js';
-import type { LayerBase, LayerImpl } from './layer.js';
-import { dimsSize } from './layer.js';
+import type { LayerBase, LayerImpl, TorchHelper } from './layer.js';
+import { dimsSize, pyFloat } from './layer.js';
 
 export interface ActLayer extends LayerBase {
   kind: 'act';
@@ -34,4 +34,31 @@ export const act: LayerImpl<ActLayer> = {
       },
     };
   },
+
+  torch: (l) => ({
+    module: TORCH_ACTIVATIONS[l.act](l.param),
+    call: (s) => `${s}(x)`,
+    input: 'any',
+    output: 'same',
+    helpers: l.act === 'srelu' ? [TORCH_SHIFTED_RELU] : [],
+  }),
+};
+
+/** Each activation as a PyTorch module (param: α of elu, slope of lrelu); SELU's λ and α are PyTorch's. */
+const TORCH_ACTIVATIONS: { [A in ActLayer['act']]: (param: number) => string } = {
+  elu: (alpha) => `nn.ELU(alpha=${pyFloat(alpha)})`,
+  relu: () => 'nn.ReLU()',
+  lrelu: (slope) => `nn.LeakyReLU(negative_slope=${pyFloat(slope)})`,
+  srelu: () => 'ShiftedReLU()',
+  selu: () => 'nn.SELU()',
+};
+
+/** model.py's shifted ReLU (torch.nn has none). */
+const TORCH_SHIFTED_RELU: TorchHelper = {
+  name: 'ShiftedReLU',
+  source: `class ShiftedReLU(nn.Module):
+    """The shifted ReLU of the ELU paper: max(-1, x)."""
+
+    def forward(self, x):
+        return x.clamp(min=-1.0)`,
 };

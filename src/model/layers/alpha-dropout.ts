@@ -36,4 +36,7 @@ export const alphaDropout: LayerImpl<AlphaDropoutLayer> = {
       },
     };
   },
+
+  // PyTorch: nn.AlphaDropout, the same a and b; the identity in eval mode
+  torch: (l) => ({ module: `nn.AlphaDropout(${l.rate})`, call: (s) => `${s}(x)`, input: 'any', output: 'same' }),
 };

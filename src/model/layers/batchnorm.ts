@@ -9,7 +9,7 @@
  * eval mode: the running statistics. The backward is that of the train-mode forward.
  */
 import { batchNormShape } from '../../kernels/batchnorm.js';
-import type { LayerBase, LayerImpl } from './layer.js';
+import type { LayerBase, LayerImpl, TorchHelper } from './layer.js';
 
 /** ε of every batch-norm layer (PyTorch's default). */
 export const BN_EPS = 1e-5;
@@ -62,4 +62,38 @@ export const batchNorm: LayerImpl<BatchNormLayer> = {
       },
     };
   },
+
+  torch: (l) => ({
+    module: `BatchNorm(${l.in.c})`,
+    call: (s) => `${s}(x)`,
+    input: 'any',
+    output: 'same',
+    helpers: [TORCH_BATCHNORM],
+    torchNames: { weight: 'gamma', bias: 'beta', num_batches_tracked: null },
+  }),
+};
+
+/**
+ * model.py's BatchNorm: PyTorch's own F.batch_norm with this file's ε and momentum (BatchNorm2d's defaults),
+ * but with γ and β named 'gamma' and 'beta' as here (nn.BatchNorm2d names them 'weight' and 'bias' and adds
+ * an integer num_batches_tracked), so that its state dict has exactly elunet's keys in both directions.
+ * elunet's names stay because its weight-decay rule leaves parameters so named alone (docs/training.md).
+ */
+const TORCH_BATCHNORM: TorchHelper = {
+  name: 'BatchNorm',
+  source: `class BatchNorm(nn.Module):
+    """elunet's batch norm over the channels of (N, C) or (N, C, H, W): PyTorch's F.batch_norm with
+    eps ${BN_EPS.toExponential()} and momentum ${BN_MOMENTUM} (BatchNorm2d's defaults), the scale and shift named 'gamma' and
+    'beta' as in elunet's checkpoints (BatchNorm2d names them 'weight' and 'bias')."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(channels))
+        self.beta = nn.Parameter(torch.zeros(channels))
+        self.register_buffer('running_mean', torch.zeros(channels))
+        self.register_buffer('running_var', torch.ones(channels))
+
+    def forward(self, x):
+        return F.batch_norm(x, self.running_mean, self.running_var, self.gamma, self.beta,
+                            self.training, ${BN_MOMENTUM}, ${BN_EPS.toExponential()})`,
 };

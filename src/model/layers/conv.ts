@@ -124,4 +124,14 @@ export const conv: LayerImpl<ConvLayer, ConvSpec> = {
       b.addNormAct(name, e.activation, e.batchNorm);
     },
   },
+
+  // PyTorch: nn.Conv2d (cross-correlation, weight (OC, C, K, K)). An asymmetric padding ('same' with an even
+  // kernel) is written as an explicit F.pad(x, (left, right, top, bottom)) before an unpadded conv.
+  torch(l) {
+    const { top, bottom, left, right } = l.pad;
+    const symmetric = top === bottom && left === right && top === left;
+    const module = `nn.Conv2d(${l.in.c}, ${l.filters}, ${l.size}, stride=${l.stride}, padding=${symmetric ? top : 0}${l.bias ? '' : ', bias=False'})`;
+    if (symmetric) return { module, call: (s) => `${s}(x)`, input: 4, output: 4 };
+    return { module, call: (s) => `${s}(F.pad(x, (${left}, ${right}, ${top}, ${bottom})))`, input: 4, output: 4 };
+  },
 };

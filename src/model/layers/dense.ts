@@ -63,4 +63,7 @@ export const dense: LayerImpl<DenseLayer, DenseSpec> = {
       b.addNormAct(name, e.activation, e.batchNorm);
     },
   },
+
+  // PyTorch: nn.Linear, weight (out, in); a map before it is flattened in NCHW order, as here
+  torch: (l) => ({ module: `nn.Linear(${dimsSize(l.in)}, ${l.units}${l.bias ? '' : ', bias=False'})`, call: (s) => `${s}(x)`, input: 2, output: 2 }),
 };

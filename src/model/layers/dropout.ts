@@ -56,4 +56,7 @@ export const dropout: LayerImpl<DropoutLayer, DropoutSpec> = {
       b.add({ kind, name: b.nextName(kind), rate: e.rate });
     },
   },
+
+  // PyTorch: nn.Dropout, the same inverted dropout per element; the identity in eval mode
+  torch: (l) => ({ module: `nn.Dropout(${l.rate})`, call: (s) => `${s}(x)`, input: 'any', output: 'same' }),
 };

@@ -15,4 +15,5 @@ export const flatten: LayerImpl<FlattenLayer> = {
   outShape: (_, x) => ({ c: dimsSize(x), h: 1, w: 1 }),
   output: 'alias',
   build: () => ({ plan: () => ({ forward() {}, backward() {} }) }),
+  torch: () => ({ module: null, call: () => 'x.flatten(1)', input: 4, output: 2 }),
 };

@@ -39,4 +39,6 @@ export const gap: LayerImpl<GapLayer, GapSpec> = {
     describe: () => 'globalavgpool',
     expand: (_, b) => b.add({ kind: 'gap', name: b.nextName('gap') }),
   },
+
+  torch: () => ({ module: null, call: () => 'x.mean((2, 3))', input: 4, output: 2 }),
 };

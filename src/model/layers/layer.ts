@@ -18,7 +18,10 @@
  *     and returns a LayerRun. run.plan(n) makes the shape records for a batch of n once, and returns the
  *     forward (the kernel calls) and the backward (the same calls in reverse);
  *   - spec (optional): the entry a model spec may write for it ({ type: 'maxpool', size: 2 }): its type,
- *     how it is described in messages, and how it is checked and expanded into layers.
+ *     how it is described in messages, and how it is checked and expanded into layers;
+ *   - torch: what the layer is in PyTorch — the module model.py builds for it and its line of forward, with
+ *     the Python class it needs if torch.nn has none that fits (TorchLayer below). `elunet export` writes
+ *     model.py from these pieces (src/export/pytorch.ts), so a kind without one does not compile.
  *
  * The layers hold no loops: the kernels do the arithmetic, called through the KernelSet `k` (never imported),
  * and every array a layer allocates comes from k.alloc.
@@ -109,6 +112,7 @@ export interface LayerImpl<L extends LayerBase, S extends SpecEntryBase = never>
   output: Placement;
   build(l: L, ctx: BuildContext): LayerRun;
   spec?: SpecPart<S>;
+  torch(l: L): TorchLayer;
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────── the model spec side
@@ -148,6 +152,46 @@ export interface SpecPart<S extends SpecEntryBase> {
   describe(e: S): string;
   /** checks the entry's fields (it may come from a JSON file) and appends its layers */
   expand(e: S, b: Expansion): void;
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────── the PyTorch side
+
+/** The rank of the tensor between two layers in model.py: (N, C, H, W) or (N, F). */
+export type TorchRank = 2 | 4;
+
+/** A Python class that model.py defines once, before the network, for every layer that names it. */
+export interface TorchHelper {
+  /** the class name, e.g. 'BatchNorm' */
+  name: string;
+  /** the class definition, at the top level of model.py (four-space indents, no trailing blank line) */
+  source: string;
+}
+
+/**
+ * What one layer is in model.py. Its module is registered under the layer's name (self.conv1, and
+ * self.conv1.bn for 'conv1.bn'), so its parameters and buffers get elunet's checkpoint names in the state
+ * dict; those must be exactly the names and shapes of the kind's params() and state(), in any order.
+ */
+export interface TorchLayer {
+  /** Python expression of the module built in __init__, or null if the layer is only a line of forward */
+  module: string | null;
+  /** the forward line's right-hand side, given the module's attribute path ('self.conv1'); the input is x */
+  call: (self: string) => string;
+  /** the rank the layer needs as input ('any' for elementwise layers and batch norm) */
+  input: TorchRank | 'any';
+  /** the rank of its output ('same' as its input) */
+  output: TorchRank | 'same';
+  /** classes of its own that the module expression uses */
+  helpers?: TorchHelper[];
+  /** where plain torch.nn modules name this layer's tensors otherwise, { theirs: ours }, null for a tensor
+   *  elunet does not keep: nn.BatchNorm2d's { weight: 'gamma', bias: 'beta', num_batches_tracked: null }.
+   *  `elunet import` accepts those names too (src/export/import.ts) */
+  torchNames?: Record<string, string | null>;
+}
+
+/** A Python float literal (1 → '1.0', so that an α stays a float in Python). */
+export function pyFloat(v: number): string {
+  return Number.isInteger(v) ? v.toFixed(1) : String(v);
 }
 
 export function isPosInt(n: unknown): n is number {

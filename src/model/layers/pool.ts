@@ -70,4 +70,14 @@ export const pool: LayerImpl<PoolLayer, PoolSpec> = {
       b.add({ kind: 'pool', name: b.nextName(`${op}pool`), op, size: e.size, stride, pad });
     },
   },
+
+  // PyTorch: floor mode as here; max pads with −∞, avg divides by k² with the padding counted
+  torch: (l) => ({
+    module: l.op === 'max'
+      ? `nn.MaxPool2d(${l.size}, stride=${l.stride}, padding=${l.pad})`
+      : `nn.AvgPool2d(${l.size}, stride=${l.stride}, padding=${l.pad}, count_include_pad=True)`,
+    call: (s) => `${s}(x)`,
+    input: 4,
+    output: 4,
+  }),
 };

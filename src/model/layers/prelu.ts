@@ -8,7 +8,7 @@
  * branch once a slope may be negative).
  */
 import { PRELU_INITIAL_SLOPE, preluShape } from '../../kernels/prelu.js';
-import type { LayerBase, LayerImpl } from './layer.js';
+import type { LayerBase, LayerImpl, TorchHelper } from './layer.js';
 
 export interface PreluLayer extends LayerBase {
   kind: 'prelu';
@@ -31,4 +31,27 @@ export const prelu: LayerImpl<PreluLayer> = {
       },
     };
   },
+
+  torch: (l) => ({
+    module: `PReLU(${l.in.c})`,
+    call: (s) => `${s}(x)`,
+    input: 'any',
+    output: 'same',
+    helpers: [TORCH_PRELU],
+    torchNames: { weight: 'slope' },
+  }),
+};
+
+/** model.py's PReLU: F.prelu with the slope named 'slope' as here (nn.PReLU names it 'weight'). */
+const TORCH_PRELU: TorchHelper = {
+  name: 'PReLU',
+  source: `class PReLU(nn.Module):
+    """PReLU with one learned slope per channel, named 'slope' as in elunet (nn.PReLU names it 'weight')."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.slope = nn.Parameter(torch.full((channels,), ${PRELU_INITIAL_SLOPE}))
+
+    def forward(self, x):
+        return F.prelu(x, self.slope)`,
 };

@@ -8,7 +8,7 @@
  */
 import { ShapeError } from '../../errors.js';
 import { sppShape } from '../../kernels/spp.js';
-import type { LayerBase, LayerImpl } from './layer.js';
+import type { LayerBase, LayerImpl, TorchHelper } from './layer.js';
 import { dimsSize, isPosInt } from './layer.js';
 
 export interface SppLayer extends LayerBase {
@@ -50,4 +50,24 @@ export const spp: LayerImpl<SppLayer, SppSpec> = {
       b.add({ kind: 'spp', name: b.nextName('spp'), levels: [...e.levels] });
     },
   },
+
+  torch: (l) => ({ module: `SPP([${l.levels.join(', ')}])`, call: (s) => `${s}(x)`, input: 4, output: 2, helpers: [TORCH_SPP] }),
+};
+
+/** model.py's SPP: PyTorch's adaptive max pool makes the same bins ⌊a·H/L⌋ … ⌈(a+1)·H/L⌉ as kernels/spp.ts. */
+const TORCH_SPP: TorchHelper = {
+  name: 'SPP',
+  source: `class SPP(nn.Module):
+    """Spatial pyramid pooling: per level L an adaptive max pool to L x L (PyTorch's bins, as elunet's),
+    flattened (C, L, L), the levels concatenated in order: (N, C, H, W) -> (N, C * sum(L*L))."""
+
+    def __init__(self, levels):
+        super().__init__()
+        self.levels = list(levels)
+
+    def forward(self, x):
+        return torch.cat([F.adaptive_max_pool2d(x, level).flatten(1) for level in self.levels], 1)
+
+    def extra_repr(self):
+        return f'levels={self.levels}'`,
 };
