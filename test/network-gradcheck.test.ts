@@ -4,7 +4,9 @@
  * (src/gradcheck/network.ts, which explains the set-up). These tests check the wiring (which buffer feeds
  * which kernel, the order of the backward, the gradient slots, the loss scaling), not the kernels themselves,
  * which have their own tests. assertGradients pre-fills every gradient buffer with noise, so a backward that
- * overwrites instead of accumulating fails.
+ * overwrites instead of accumulating fails. Every test runs with both kernel sets (test/util/kernel-sets.ts):
+ * the TypeScript kernels and the WebAssembly SIMD ones, whose float32 sums and vector expm1 add rounding of
+ * ~1e-7 relative to the loss, far below what the tolerance allows (test/util/check.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +14,8 @@ import { Network } from '../src/model/network.js';
 import type { LayerSpec, ModelSpec } from '../src/model/spec.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../src/kernels/activation.js';
 import { Rng } from '../src/rng.js';
+import type { KernelSet } from '../src/kernels/kernel-set.js';
+import { KERNEL_SETS } from './util/kernel-sets.js';
 import { inputParam, networkLoss, networkParams } from '../src/gradcheck/network.js';
 import { assertGradients, expectClose, gradCheck, randomArray } from './util/check.js';
 
@@ -32,8 +36,8 @@ function spec(name: string, act: ActivationName, input: [number, number, number]
 }
 
 /** Builds the net, random input and target, and the assertGradients options over every tensor + the input. */
-function setup(c: Case): { net: Network; opts: Parameters<typeof assertGradients>[0] } {
-  const net = new Network(c.spec, { maxBatch: c.n, inputGrad: true });
+function setup(c: Case, kernels: KernelSet): { net: Network; opts: Parameters<typeof assertGradients>[0] } {
+  const net = new Network(c.spec, { maxBatch: c.n, inputGrad: true, kernels });
   net.initParams(c.seed);
   const rng = new Rng(c.seed + 1);
   // nudge PReLU slopes and BN γ/β away from their initial values so a swapped γ/β or slope/x shows up
@@ -69,8 +73,8 @@ function setup(c: Case): { net: Network; opts: Parameters<typeof assertGradients
   };
 }
 
-function check(c: Case): void {
-  assertGradients(setup(c).opts);
+function check(kernels: KernelSet, c: Case): void {
+  assertGradients(setup(c, kernels).opts);
 }
 
 // ── Kinks ──────────────────────────────────────────────────────────────────────────────────────────────────
@@ -184,122 +188,128 @@ function seluPreactivationsAway(net: Network): boolean {
   );
 }
 
-test('small CNN conv → ELU → maxpool → dense → softmax-CE: parameter and input gradients', () => {
-  check({
-    spec: spec('cnn', 'elu', [2, 4, 4], [
-      { type: 'conv', filters: 3, size: 3 },
-      { type: 'maxpool', size: 2 },
-      { type: 'dense', units: 4, activation: 'none' },
-    ]),
-    n: 2,
-    seed: 11,
-    accept: clearWinners((h, w) => poolWindows(h, w, 2)),
-  });
-});
-
-test('the check has teeth: a backward with the wrong scale, or one that forgets the input, fails', () => {
-  const c: Case = {
-    spec: spec('cnn', 'elu', [2, 6, 6], [
-      { type: 'conv', filters: 3, size: 3 },
-      { type: 'maxpool', size: 2 },
-      { type: 'dense', units: 4, activation: 'none' },
-    ]),
-    n: 3,
-    seed: 11,
+for (const ks of KERNEL_SETS) {
+  const kt = (name: string, fn: () => void): void => {
+    test(`${ks.name}: ${name}`, { skip: ks.skip }, fn);
   };
-  const { net, opts } = setup(c);
-  const wrongScale = gradCheck({ ...opts, backward: (dout) => { opts.backward(new Float32Array([dout[0] * 1.5])); } });
-  assert.equal(wrongScale.ok, false, 'a 1.5× gradient must fail');
-  const noInput = gradCheck({
-    ...opts,
-    backward: (dout) => {
-      opts.backward(dout);
-      net.inputGrad().fill(0); // loses the pre-filled noise and the gradient: must fail on 'input'
-    },
-  });
-  assert.equal(noInput.ok, false);
-  assert.ok(noInput.failures.some((f) => f.includes('input')), noInput.failures.join('\n'));
-});
 
-test('CNN with batch norm (conv → BN → ELU, dense → BN → ELU), 2×2 same-padded conv, avg pool', () => {
-  check({
-    spec: spec('cnn-bn', 'elu', [2, 6, 6], [
-      { type: 'conv', filters: 3, size: 2, pad: 'same', batchNorm: true },
-      { type: 'avgpool', size: 2 },
-      { type: 'conv', filters: 4, size: 3, stride: 2, pad: 1, batchNorm: true },
-      { type: 'dense', units: 5, batchNorm: true },
-      { type: 'dense', units: 3, activation: 'none' },
-    ]),
-    n: 4,
-    seed: 21,
+  kt('small CNN conv → ELU → maxpool → dense → softmax-CE: parameter and input gradients', () => {
+    check(ks.k, {
+      spec: spec('cnn', 'elu', [2, 4, 4], [
+        { type: 'conv', filters: 3, size: 3 },
+        { type: 'maxpool', size: 2 },
+        { type: 'dense', units: 4, activation: 'none' },
+      ]),
+      n: 2,
+      seed: 11,
+      accept: clearWinners((h, w) => poolWindows(h, w, 2)),
+    });
   });
-});
 
-test('1×1-conv head with global average pooling, and a spatial-pyramid-pooling net', () => {
-  check({
-    spec: spec('gap', 'elu', [3, 5, 5], [
-      { type: 'conv', filters: 4, size: 3 },
-      { type: 'conv', filters: 3, size: 1, activation: 'none' },
-      { type: 'globalavgpool' },
-    ]),
-    n: 2,
-    seed: 31,
-  });
-  check({
-    spec: spec('spp', 'elu', [2, 4, 4], [
-      { type: 'conv', filters: 3, size: 3 },
-      { type: 'spp', levels: [1, 2, 4] },
-      { type: 'dense', units: 3, activation: 'none' },
-    ]),
-    n: 2,
-    seed: 32,
-    accept: clearWinners((h, w) => sppWindows(h, w, [1, 2, 4])),
-  });
-});
-
-// ReLU, LReLU, SReLU, PReLU have a kink in the value's slope, SELU one in its derivative (λ vs λα at 0); ELU
-// with α = 1 is C¹ and needs no margin, but it gets the same treatment at no cost.
-for (const act of ACTIVATION_NAMES) {
-  test(`MLP with ${act}: two hidden layers, output against a float64 reference, every gradient`, () => {
+  kt('the check has teeth: a backward with the wrong scale, or one that forgets the input, fails', () => {
     const c: Case = {
-      spec: spec(`mlp-${act}`, act, [1, 3, 3], [
-        { type: 'dense', units: 6 },
-        { type: 'dense', units: 5 },
+      spec: spec('cnn', 'elu', [2, 6, 6], [
+        { type: 'conv', filters: 3, size: 3 },
+        { type: 'maxpool', size: 2 },
         { type: 'dense', units: 4, activation: 'none' },
       ]),
       n: 3,
-      seed: 41,
-      accept: (net, x, n) => referenceMlp(net, x, n).kinkDistance > KINK_MARGIN,
+      seed: 11,
     };
-    const { net, opts } = setup(c);
-    // the forward the gradients are checked against is itself the definition (float32 vs float64 sums of
-    // 9 and 6 products: ~1e-6 relative; 1e-5 leaves margin)
-    const x = opts.params[opts.params.length - 1].value;
-    const out = net.forward(x, c.n, 'train');
-    expectClose(out, referenceMlp(net, x, c.n).out, { rtol: 1e-5, atol: 1e-5, name: `${act} forward` });
-    assertGradients(opts);
+    const { net, opts } = setup(c, ks.k);
+    const wrongScale = gradCheck({ ...opts, backward: (dout) => { opts.backward(new Float32Array([dout[0] * 1.5])); } });
+    assert.equal(wrongScale.ok, false, 'a 1.5× gradient must fail');
+    const noInput = gradCheck({
+      ...opts,
+      backward: (dout) => {
+        opts.backward(dout);
+        net.inputGrad().fill(0); // loses the pre-filled noise and the gradient: must fail on 'input'
+      },
+    });
+    assert.equal(noInput.ok, false);
+    assert.ok(noInput.failures.some((f) => f.includes('input')), noInput.failures.join('\n'));
+  });
+
+  kt('CNN with batch norm (conv → BN → ELU, dense → BN → ELU), 2×2 same-padded conv, avg pool', () => {
+    check(ks.k, {
+      spec: spec('cnn-bn', 'elu', [2, 6, 6], [
+        { type: 'conv', filters: 3, size: 2, pad: 'same', batchNorm: true },
+        { type: 'avgpool', size: 2 },
+        { type: 'conv', filters: 4, size: 3, stride: 2, pad: 1, batchNorm: true },
+        { type: 'dense', units: 5, batchNorm: true },
+        { type: 'dense', units: 3, activation: 'none' },
+      ]),
+      n: 4,
+      seed: 21,
+    });
+  });
+
+  kt('1×1-conv head with global average pooling, and a spatial-pyramid-pooling net', () => {
+    check(ks.k, {
+      spec: spec('gap', 'elu', [3, 5, 5], [
+        { type: 'conv', filters: 4, size: 3 },
+        { type: 'conv', filters: 3, size: 1, activation: 'none' },
+        { type: 'globalavgpool' },
+      ]),
+      n: 2,
+      seed: 31,
+    });
+    check(ks.k, {
+      spec: spec('spp', 'elu', [2, 4, 4], [
+        { type: 'conv', filters: 3, size: 3 },
+        { type: 'spp', levels: [1, 2, 4] },
+        { type: 'dense', units: 3, activation: 'none' },
+      ]),
+      n: 2,
+      seed: 32,
+      accept: clearWinners((h, w) => sppWindows(h, w, [1, 2, 4])),
+    });
+  });
+
+  // ReLU, LReLU, SReLU, PReLU have a kink in the value's slope, SELU one in its derivative (λ vs λα at 0); ELU
+  // with α = 1 is C¹ and needs no margin, but it gets the same treatment at no cost.
+  for (const act of ACTIVATION_NAMES) {
+    kt(`MLP with ${act}: two hidden layers, output against a float64 reference, every gradient`, () => {
+      const c: Case = {
+        spec: spec(`mlp-${act}`, act, [1, 3, 3], [
+          { type: 'dense', units: 6 },
+          { type: 'dense', units: 5 },
+          { type: 'dense', units: 4, activation: 'none' },
+        ]),
+        n: 3,
+        seed: 41,
+        accept: (net, x, n) => referenceMlp(net, x, n).kinkDistance > KINK_MARGIN,
+      };
+      const { net, opts } = setup(c, ks.k);
+      // the forward the gradients are checked against is itself the definition (float32 vs float64 sums of
+      // 9 and 6 products: ~1e-6 relative; 1e-5 leaves margin)
+      const x = opts.params[opts.params.length - 1].value;
+      const out = net.forward(x, c.n, 'train');
+      expectClose(out, referenceMlp(net, x, c.n).out, { rtol: 1e-5, atol: 1e-5, name: `${act} forward` });
+      assertGradients(opts);
+    });
+  }
+
+  kt('dropout (ELU) and alpha-dropout (SELU) in train mode with fixed keys', () => {
+    const layers: LayerSpec[] = [
+      { type: 'dense', units: 8 },
+      { type: 'dropout', rate: 0.3 },
+      { type: 'dense', units: 6 },
+      { type: 'dropout', rate: 0.2 },
+      { type: 'dense', units: 3, activation: 'none' },
+    ];
+    check(ks.k, { spec: spec('drop', 'elu', [4, 1, 1], layers), n: 3, seed: 51, keys: true });
+    check(ks.k, { spec: spec('alpha-drop', 'selu', [4, 1, 1], layers), n: 3, seed: 52, keys: true, accept: seluPreactivationsAway });
+  });
+
+  kt('autoencoder-style losses: sigmoid cross-entropy and MSE (per-sample sums)', () => {
+    const layers: LayerSpec[] = [
+      { type: 'dense', units: 5 },
+      { type: 'dense', units: 2, activation: 'none' },
+      { type: 'dense', units: 5 },
+      { type: 'dense', units: 6, activation: 'none' },
+    ];
+    check(ks.k, { spec: spec('ae-sce', 'elu', [1, 2, 3], layers, 'sigmoid-ce'), n: 3, seed: 61 });
+    check(ks.k, { spec: spec('ae-mse', 'elu', [1, 2, 3], layers, 'mse'), n: 3, seed: 62 });
   });
 }
-
-test('dropout (ELU) and alpha-dropout (SELU) in train mode with fixed keys', () => {
-  const layers: LayerSpec[] = [
-    { type: 'dense', units: 8 },
-    { type: 'dropout', rate: 0.3 },
-    { type: 'dense', units: 6 },
-    { type: 'dropout', rate: 0.2 },
-    { type: 'dense', units: 3, activation: 'none' },
-  ];
-  check({ spec: spec('drop', 'elu', [4, 1, 1], layers), n: 3, seed: 51, keys: true });
-  check({ spec: spec('alpha-drop', 'selu', [4, 1, 1], layers), n: 3, seed: 52, keys: true, accept: seluPreactivationsAway });
-});
-
-test('autoencoder-style losses: sigmoid cross-entropy and MSE (per-sample sums)', () => {
-  const layers: LayerSpec[] = [
-    { type: 'dense', units: 5 },
-    { type: 'dense', units: 2, activation: 'none' },
-    { type: 'dense', units: 5 },
-    { type: 'dense', units: 6, activation: 'none' },
-  ];
-  check({ spec: spec('ae-sce', 'elu', [1, 2, 3], layers, 'sigmoid-ce'), n: 3, seed: 61 });
-  check({ spec: spec('ae-mse', 'elu', [1, 2, 3], layers, 'mse'), n: 3, seed: 62 });
-});

@@ -7,22 +7,17 @@
  * rejects every one of them while it accepts the real kernels on the very same problem.
  *
  * The broken conv passes are a copy of the seven-loop reference in src/kernels/conv2d.ts with one switch per
- * planted bug; the broken dense passes wrap the real kernels.
+ * planted bug; the broken dense passes and the overwriting conv pass wrap the real kernels. Every check runs
+ * with both kernel sets (test/util/kernel-sets.ts): the forward, the real backward passes and the wrapped ones
+ * are those of the set (the SIMD sources' own planted bugs are in test/simd-planted-bugs.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  conv2dShape,
-  conv2dWorkspaceSize,
-  conv2dForward,
-  conv2dBackwardInput,
-  conv2dBackwardParams,
-  conv2dBackwardInputNaive,
-  conv2dBackwardParamsNaive,
-  type Conv2dShape,
-} from '../src/kernels/conv2d.js';
-import { denseShape, denseForward, denseBackwardInput, denseBackwardParams, type DenseShape } from '../src/kernels/dense.js';
+import { conv2dShape, conv2dBackwardInputNaive, conv2dBackwardParamsNaive, type Conv2dShape } from '../src/kernels/conv2d.js';
+import { denseShape, type DenseShape } from '../src/kernels/dense.js';
+import type { KernelSet } from '../src/kernels/kernel-set.js';
 import { Rng } from '../src/rng.js';
+import { KERNEL_SETS } from './util/kernel-sets.js';
 import { gradCheck, randomArray } from './util/check.js';
 
 type ConvBug = 'none' | 'sign' | 'offByOne' | 'overwrite' | 'missingTap' | 'missingSample';
@@ -101,16 +96,16 @@ function convBackwardParamsPlanted(dw: Float32Array, db: Float32Array, dy: Float
  * One small conv problem (two samples, asymmetric padding, a 3×2 kernel so that rows and columns differ)
  * and gradCheck over all of x, w and b with the given backward.
  */
-function checkConv(backward: (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array,
-                              x: Float32Array, w: Float32Array, s: Conv2dShape) => void) {
+function checkConv(k: KernelSet, backward: (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array,
+                                           x: Float32Array, w: Float32Array, s: Conv2dShape) => void) {
   const s = conv2dShape({ n: 2, c: 2, h: 5, w: 4, oc: 2, kh: 3, kw: 2, pad: { top: 1, bottom: 0, left: 0, right: 1 } });
   const rng = new Rng(42);
-  const x = randomArray(rng, s.n * s.c * s.h * s.w);
-  const w = randomArray(rng, s.oc * s.c * s.kh * s.kw);
-  const b = randomArray(rng, s.oc);
-  const [dx, dw, db] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(b.length)];
-  const y = new Float32Array(s.n * s.oc * s.oh * s.ow);
-  const ws = new Float32Array(conv2dWorkspaceSize(s));
+  const x = inSet(k, randomArray(rng, s.n * s.c * s.h * s.w));
+  const w = inSet(k, randomArray(rng, s.oc * s.c * s.kh * s.kw));
+  const b = inSet(k, randomArray(rng, s.oc));
+  const [dx, dw, db] = [k.alloc.f32(x.length), k.alloc.f32(w.length), k.alloc.f32(b.length)];
+  const y = k.alloc.f32(s.n * s.oc * s.oh * s.ow);
+  const ws = k.alloc.f32(k.conv2dWorkspaceSize(s));
   return gradCheck({
     name: 'conv2d',
     seed: 7,
@@ -121,7 +116,7 @@ function checkConv(backward: (dx: Float32Array, dw: Float32Array, db: Float32Arr
       { name: 'b', value: b, grad: db },
     ],
     forward: () => {
-      conv2dForward(y, x, w, b, s, ws);
+      k.conv2dForward(y, x, w, b, s, ws);
       return y;
     },
     backward: (dout) => backward(dx, dw, db, dout, x, w, s),
@@ -139,45 +134,59 @@ const planted = (bug: ConvBug) =>
     convBackwardParamsPlanted(dw, db, dy, x, s, bug);
   };
 
-test('gradCheck accepts the real conv2d backward passes (naive and fast) and the unbroken local copy', () => {
-  for (const [name, backward] of [
-    ['naive', realConvNaive],
-    ['fast', (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, w: Float32Array, s: Conv2dShape) => {
-      const ws = new Float32Array(conv2dWorkspaceSize(s));
-      conv2dBackwardInput(dx, dy, w, s, ws);
-      conv2dBackwardParams(dw, db, dy, x, s, ws);
-    }],
-    ['local copy, no bug', planted('none')],
-  ] as const) {
-    const r = checkConv(backward);
-    assert.equal(r.ok, true, `${name}: ${r.failures.join('\n')}`);
-  }
-});
-
-for (const [bug, what] of [
-  ['sign', 'a flipped sign in the input gradient (dx −= …)'],
-  ['offByOne', 'an off-by-one input row in the weight gradient'],
-  ['overwrite', 'a missing accumulation in the weight gradient (dw = … instead of +=)'],
-  ['missingTap', 'a missing term: the last filter column left out of the input gradient'],
-  ['missingSample', 'a missing term: the bias gradient summed over the first sample only'],
-] as const) {
-  test(`gradCheck rejects a conv2d backward with ${what}`, () => {
-    const r = checkConv(planted(bug));
-    assert.equal(r.ok, false, `planted bug '${bug}' passed the gradient check (worst error ${r.worst})`);
-    // Each of these bugs is a gross error (relative error ≫ the 1e-2 tolerance), not a borderline one.
-    assert.ok(r.worst > 0.1, `planted bug '${bug}' gave only a worst error of ${r.worst}`);
-  });
+/** A copy of `a` in the set's memory. */
+function inSet(k: KernelSet, a: Float32Array): Float32Array {
+  const v = k.alloc.f32(a.length);
+  v.set(a);
+  return v;
 }
 
-test('gradCheck rejects the fast conv2d backward wrapped to overwrite instead of accumulate', () => {
-  const r = checkConv((dx, dw, db, dy, x, w, s) => {
-    const ws = new Float32Array(conv2dWorkspaceSize(s));
+for (const ks of KERNEL_SETS) {
+  const k = ks.k;
+  const kt = (name: string, fn: () => void): void => {
+    test(`${ks.name}: ${name}`, { skip: ks.skip }, fn);
+  };
+
+  kt('gradCheck accepts the real conv2d backward passes (naive and the set\'s) and the unbroken local copy', () => {
+    for (const [name, backward] of [
+      ['naive', realConvNaive],
+      [ks.name, (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, w: Float32Array, s: Conv2dShape) => {
+        const ws = k.alloc.f32(k.conv2dWorkspaceSize(s));
+        k.conv2dBackwardInput(dx, inSet(k, dy), w, s, ws);
+        k.conv2dBackwardParams(dw, db, inSet(k, dy), x, s, ws);
+      }],
+      ['local copy, no bug', planted('none')],
+    ] as const) {
+      const r = checkConv(k, backward);
+      assert.equal(r.ok, true, `${name}: ${r.failures.join('\n')}`);
+    }
+  });
+
+  for (const [bug, what] of [
+    ['sign', 'a flipped sign in the input gradient (dx −= …)'],
+    ['offByOne', 'an off-by-one input row in the weight gradient'],
+    ['overwrite', 'a missing accumulation in the weight gradient (dw = … instead of +=)'],
+    ['missingTap', 'a missing term: the last filter column left out of the input gradient'],
+    ['missingSample', 'a missing term: the bias gradient summed over the first sample only'],
+  ] as const) {
+    kt(`gradCheck rejects a conv2d backward with ${what}`, () => {
+      const r = checkConv(k, planted(bug));
+      assert.equal(r.ok, false, `planted bug '${bug}' passed the gradient check (worst error ${r.worst})`);
+      // Each of these bugs is a gross error (relative error ≫ the 1e-2 tolerance), not a borderline one.
+      assert.ok(r.worst > 0.1, `planted bug '${bug}' gave only a worst error of ${r.worst}`);
+    });
+}
+
+kt('gradCheck rejects the set\'s conv2d backward wrapped to overwrite instead of accumulate', () => {
+  const r = checkConv(k, (dx, dw, db, dy, x, w, s) => {
+    const ws = k.alloc.f32(k.conv2dWorkspaceSize(s));
     dx.fill(0); // what `dx = …` amounts to: whatever the buffer held (another branch's gradient) is lost
-    conv2dBackwardInput(dx, dy, w, s, ws);
-    conv2dBackwardParams(dw, db, dy, x, s, ws);
+    k.conv2dBackwardInput(dx, inSet(k, dy), w, s, ws);
+    k.conv2dBackwardParams(dw, db, inSet(k, dy), x, s, ws);
   });
   assert.equal(r.ok, false);
 });
+}
 
 // ─────────────────────────────────────────────── dense ───────────────────────────────────────────────
 
@@ -185,14 +194,14 @@ type DenseBackward = (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: 
                       w: Float32Array, s: DenseShape) => void;
 
 /** gradCheck of a 3-sample, 5-in, 4-out dense layer (in ≠ out, so a transposed index cannot go unnoticed). */
-function checkDense(backward: DenseBackward) {
+function checkDense(k: KernelSet, backward: DenseBackward) {
   const s = denseShape({ n: 3, inFeatures: 5, outFeatures: 4 });
   const rng = new Rng(5);
-  const x = randomArray(rng, 15);
-  const w = randomArray(rng, 20);
-  const b = randomArray(rng, 4);
-  const [dx, dw, db] = [new Float32Array(15), new Float32Array(20), new Float32Array(4)];
-  const y = new Float32Array(12);
+  const x = inSet(k, randomArray(rng, 15));
+  const w = inSet(k, randomArray(rng, 20));
+  const b = inSet(k, randomArray(rng, 4));
+  const [dx, dw, db] = [k.alloc.f32(15), k.alloc.f32(20), k.alloc.f32(4)];
+  const y = k.alloc.f32(12);
   return gradCheck({
     name: 'dense',
     seed: 9,
@@ -203,53 +212,56 @@ function checkDense(backward: DenseBackward) {
       { name: 'b', value: b, grad: db },
     ],
     forward: () => {
-      denseForward(y, x, w, b, s);
+      k.denseForward(y, x, w, b, s);
       return y;
     },
-    backward: (dout) => backward(dx, dw, db, dout, x, w, s),
+    backward: (dout) => backward(dx, dw, db, inSet(k, dout), x, w, s),
   });
 }
 
-const realDense: DenseBackward = (dx, dw, db, dy, x, w, s) => {
-  denseBackwardInput(dx, dy, w, s);
-  denseBackwardParams(dw, db, dy, x, s);
-};
+for (const ks of KERNEL_SETS) {
+  const k = ks.k;
+  const realDense: DenseBackward = (dx, dw, db, dy, x, w, s) => {
+    k.denseBackwardInput(dx, dy, w, s);
+    k.denseBackwardParams(dw, db, dy, x, s);
+  };
 
-test('gradCheck accepts the real dense backward', () => {
-  const r = checkDense(realDense);
-  assert.equal(r.ok, true, r.failures.join('\n'));
-});
+  test(`${ks.name}: gradCheck accepts the real dense backward`, { skip: ks.skip }, () => {
+    const r = checkDense(k, realDense);
+    assert.equal(r.ok, true, r.failures.join('\n'));
+  });
 
-test('gradCheck rejects broken dense backward passes', () => {
-  const broken: [string, DenseBackward][] = [
-    ['flipped sign in dx', (dx, dw, db, dy, x, w, s) => {
-      const neg = dy.map((g) => -g);
-      denseBackwardInput(dx, neg, w, s);
-      denseBackwardParams(dw, db, dy, x, s);
-    }],
-    ['dw overwritten (=) instead of accumulated', (dx, dw, db, dy, x, w, s) => {
-      dw.fill(0);
-      realDense(dx, dw, db, dy, x, w, s);
-    }],
-    ['dw computed as xᵀ·dy, i.e. stored (in, out) instead of (out, in)', (dx, dw, db, dy, x, w, s) => {
-      denseBackwardInput(dx, dy, w, s);
-      const { n: N, inFeatures: IN, outFeatures: OUT } = s;
-      for (let i = 0; i < IN; i++) {
-        for (let o = 0; o < OUT; o++) {
-          let sum = 0;
-          for (let n = 0; n < N; n++) sum += x[n * IN + i] * dy[n * OUT + o];
-          dw[i * OUT + o] += sum; // wrong index: should be dw[o * IN + i]
+  test(`${ks.name}: gradCheck rejects broken dense backward passes`, { skip: ks.skip }, () => {
+    const broken: [string, DenseBackward][] = [
+      ['flipped sign in dx', (dx, dw, db, dy, x, w, s) => {
+        const neg = inSet(k, dy.map((g) => -g));
+        k.denseBackwardInput(dx, neg, w, s);
+        k.denseBackwardParams(dw, db, dy, x, s);
+      }],
+      ['dw overwritten (=) instead of accumulated', (dx, dw, db, dy, x, w, s) => {
+        dw.fill(0);
+        realDense(dx, dw, db, dy, x, w, s);
+      }],
+      ['dw computed as xᵀ·dy, i.e. stored (in, out) instead of (out, in)', (dx, dw, db, dy, x, w, s) => {
+        k.denseBackwardInput(dx, dy, w, s);
+        const { n: N, inFeatures: IN, outFeatures: OUT } = s;
+        for (let i = 0; i < IN; i++) {
+          for (let o = 0; o < OUT; o++) {
+            let sum = 0;
+            for (let n = 0; n < N; n++) sum += x[n * IN + i] * dy[n * OUT + o];
+            dw[i * OUT + o] += sum; // wrong index: should be dw[o * IN + i]
+          }
         }
-      }
-      for (let n = 0; n < N; n++) for (let o = 0; o < OUT; o++) db[o] += dy[n * OUT + o];
-    }],
-    ['bias gradient missing', (dx, dw, db, dy, x, w, s) => {
-      denseBackwardInput(dx, dy, w, s);
-      denseBackwardParams(dw, null, dy, x, s);
-    }],
-  ];
-  for (const [what, backward] of broken) {
-    const r = checkDense(backward);
-    assert.equal(r.ok, false, `'${what}' passed the gradient check (worst error ${r.worst})`);
-  }
-});
+        for (let n = 0; n < N; n++) for (let o = 0; o < OUT; o++) db[o] += dy[n * OUT + o];
+      }],
+      ['bias gradient missing', (dx, dw, db, dy, x, w, s) => {
+        k.denseBackwardInput(dx, dy, w, s);
+        k.denseBackwardParams(dw, null, dy, x, s);
+      }],
+    ];
+    for (const [what, backward] of broken) {
+      const r = checkDense(k, backward);
+      assert.equal(r.ok, false, `'${what}' passed the gradient check (worst error ${r.worst})`);
+    }
+  });
+}
