@@ -7,28 +7,32 @@
  * under 2× of one busy core — another tenant on a sibling hyperthread, a host that throttles — and that is
  * no fault of the pool.
  *
- * Protocol: workerData = { model, width, micro }; each message { timeMs } runs micro-batches for at least
- * timeMs (and at least 2) and replies { samples, seconds }.
+ * Protocol: workerData = { model, width, micro, kernels }; each message { timeMs } runs micro-batches for at
+ * least timeMs (and at least 2) and replies { samples, seconds }. With the SIMD kernels each thread has its own
+ * memory (nothing shared).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Network } from '../src/model/network.js';
 import { models } from '../src/model/zoo.js';
 import { allocMicroBatchBuffers, runMicroBatch } from '../src/train/microbatch.js';
+import { kernelsByName, type KernelsName } from '../src/simd/index.js';
 import { randomSource } from './common.js';
 
 interface FreeInit {
   model: string;
   width: number;
   micro: number;
+  kernels: KernelsName;
 }
 
 const init = workerData as FreeInit;
 const spec = models[init.model].build({ activation: 'elu', width: init.width });
-const net = new Network(spec, { maxBatch: init.micro });
+const kernels = kernelsByName(init.kernels);
+const net = new Network(spec, { maxBatch: init.micro, kernels });
 net.initParams(1);
 const n = init.micro * 4;
 const src = randomSource(spec.input, net.outputSize, n, false);
-const buf = allocMicroBatchBuffers(src, init.micro);
+const buf = allocMicroBatchBuffers(src, init.micro, kernels.alloc);
 const ids = Int32Array.from({ length: n }, (_, i) => i);
 const augment = { pad: 0, flip: false };
 let step = 0;

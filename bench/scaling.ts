@@ -14,11 +14,13 @@
  *                     and speed-ups are medians over rounds (see measureModel)
  *   --warmup W        untimed steps first (default 2: worker start-up, JIT, buffer allocation)
  *   --cifar-width F   width factor of cifar-11 (default 0.25: the paper's net at 1/4 of the filters)
+ *   --kernels K       ts | simd (default: simd where the runtime has it, as `elunet train`)
  *   --quick           smoke test: batch 8, micro 4, one warm-up and one timed step, cifar width 0.05
  *
- * One configuration is the real training path: a Network whose parameters and batch-norm state live on
- * SharedArrayBuffers, the executor the CLI would use (LocalExecutor for 1 worker, PoolExecutor for ≥ 2), and
- * an SGD-momentum step on the main thread after every gradient. The micro-batch size is the same for every
+ * One configuration is the real training path: a Network on the kernel set whose parameters and batch-norm
+ * state are shared (SharedArrayBuffers with ts, the run's WebAssembly memory with simd), the executor the CLI
+ * would use (LocalExecutor for 1 worker, PoolExecutor for ≥ 2), and an SGD-momentum step on the main thread
+ * after every gradient, through the same set. The micro-batch size is the same for every
  * worker count of a model, so all configurations do the same arithmetic (and give the same bits; see
  * test/parallel.test.ts); only the number of threads sharing it changes. Data are random images of the
  * model's input shape: the speed of a step does not depend on the pixel values.
@@ -33,6 +35,8 @@ import { models } from '../src/model/zoo.js';
 import { Sgd } from '../src/optim/sgd.js';
 import { PoolExecutor } from '../src/parallel/pool-executor.js';
 import { LocalExecutor, type Executor } from '../src/train/executor.js';
+import { sharedAllocator } from '../src/train/loop.js';
+import { kernelsByName, resolveKernels, type KernelsName } from '../src/simd/index.js';
 import { describeMachine, fmt, machineInfo, makeLog, note, numberArg, parseArgs, randomSource } from './common.js';
 import { textTable } from '../src/table.js';
 import { median } from '../src/stats/summary.js';
@@ -45,7 +49,7 @@ const FREE_RUNNER = fileURLToPath(new URL('./free-runner.js', import.meta.url));
 /** N free-running threads (bench/free-runner.ts): the machine's ceiling for N threads of this work. */
 class FreeRunners {
   private threads: Worker[];
-  constructor(n: number, init: { model: string; width: number; micro: number }) {
+  constructor(n: number, init: { model: string; width: number; micro: number; kernels: KernelsName }) {
     this.threads = Array.from({ length: n }, () => new Worker(FREE_RUNNER, { workerData: init }));
   }
   /** Samples per second of all threads together, each running for at least timeMs. */
@@ -70,6 +74,7 @@ class FreeRunners {
 interface Row {
   model: string;
   width: number;
+  kernels: KernelsName;
   params: number;
   workers: number;
   executor: 'LocalExecutor' | 'PoolExecutor';
@@ -97,13 +102,10 @@ interface Row {
   efficiency: number;
 }
 
-function sharedFloats(n: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(Math.max(n, 1) * 4)).subarray(0, n);
-}
-
 interface Config {
   model: string;
   width: number;
+  kernels: KernelsName;
   workers: number;
   batch: number;
   micro: number;
@@ -120,10 +122,11 @@ interface Setup {
 
 async function makeSetup(cfg: Config): Promise<Setup> {
   const spec = models[cfg.model].build({ activation: 'elu', width: cfg.width });
+  const k = kernelsByName(cfg.kernels); // a new memory per configuration, for simd, as a training run makes it
   const probe = new Network(spec, { maxBatch: 1 });
-  const params = sharedFloats(probe.paramCount);
-  const state = sharedFloats(probe.state.length);
-  const net = new Network(spec, { maxBatch: cfg.micro, params, state });
+  const params = sharedAllocator(k).f32(probe.paramCount);
+  const state = sharedAllocator(k).f32(probe.state.length);
+  const net = new Network(spec, { maxBatch: cfg.micro, params, state, kernels: k });
   net.initParams(1);
   const classes = net.outputSize;
   const src = randomSource(spec.input, classes, cfg.batch * 4, true);
@@ -133,8 +136,8 @@ async function makeSetup(cfg: Config): Promise<Setup> {
     cfg.workers === 1
       ? new LocalExecutor(net, src, { microBatch: cfg.micro, seed, augment })
       : new PoolExecutor({ net, train: src, workers: cfg.workers, microBatch: cfg.micro, maxBatch: cfg.batch, seed, augment });
-  const opt = new Sgd(net.layout, { momentum: 0.9 });
-  const grad = new Float32Array(net.paramCount);
+  const opt = new Sgd(net.layout, { momentum: 0.9, kernels: k });
+  const grad = k.alloc.f32(net.paramCount);
   const ids = new Int32Array(cfg.batch);
   let step = 0;
   const oneStep = async (): Promise<void> => {
@@ -183,7 +186,7 @@ async function measureModel(
   const free: FreeRunners[] = [];
   try {
     for (let workers = 1; workers <= maxWorkers; workers++) setups.push(await makeSetup({ ...base, workers }));
-    for (let n = 1; n <= maxWorkers; n++) free.push(new FreeRunners(n, { model: base.model, width: base.width, micro: base.micro }));
+    for (let n = 1; n <= maxWorkers; n++) free.push(new FreeRunners(n, { model: base.model, width: base.width, micro: base.micro, kernels: base.kernels }));
     const freeRates: number[][] = free.map(() => []);
     const rates: number[][] = setups.map(() => []);
     const steps: number[] = setups.map(() => 0);
@@ -210,6 +213,7 @@ async function measureModel(
       return {
         model: base.model,
         width: base.width,
+        kernels: base.kernels,
         params: s.params,
         workers: s.cfg.workers,
         executor: s.cfg.workers === 1 ? 'LocalExecutor' : 'PoolExecutor',
@@ -235,7 +239,7 @@ async function measureModel(
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['max-workers', 'models', 'batch', 'micro', 'time', 'steps', 'warmup', 'rounds', 'cifar-width']);
+  const args = parseArgs(process.argv.slice(2), ['max-workers', 'models', 'batch', 'micro', 'time', 'steps', 'warmup', 'rounds', 'cifar-width', 'kernels']);
   for (const f of args.flags) {
     if (!['json', 'quick'].includes(f)) throw new Error(`scaling: unknown option --${f} (see the header of bench/scaling.ts)`);
   }
@@ -260,15 +264,17 @@ async function main(): Promise<void> {
   for (const m of modelNames) {
     if (!models[m]) throw new Error(`scaling: unknown model '${m}'; known: ${Object.keys(models).join(', ')}`);
   }
+  const kernels = resolveKernels(args.values.get('kernels'));
+  if (kernels.note) note(kernels.note);
   const machine = machineInfo();
-  note(`elunet scaling bench: ${describeMachine(machine)}`);
+  note(`elunet scaling bench (${kernels.name} kernels): ${describeMachine(machine)}`);
   if (quick) note('quick mode: tiny batch, one timed step — a smoke test, not a measurement');
 
   const rows: Row[] = [];
   for (const model of modelNames) {
     const width = model === 'cifar-11' ? cifarWidth : 1;
     note(`• ${model} (width ${width}), 1…${maxWorkers} workers, ${rounds} interleaved rounds …`);
-    rows.push(...(await measureModel({ model, width, batch, micro, warmup }, maxWorkers, rounds, timeMs, minSteps)));
+    rows.push(...(await measureModel({ model, width, kernels: kernels.name, batch, micro, warmup }, maxWorkers, rounds, timeMs, minSteps)));
   }
   const targets = modelNames
     .filter((m) => m !== 'mnist-mlp' && (m.includes('cnn') || m.startsWith('cifar')))
@@ -292,14 +298,14 @@ async function main(): Promise<void> {
       machine,
       loadAverageAtEnd: end.loadAverage,
       finished: end.date,
-      settings: { maxWorkers, batch, micro, rounds, timeMs, minSteps, warmup, cifarWidth },
+      settings: { maxWorkers, batch, micro, rounds, timeMs, minSteps, warmup, cifarWidth, kernels: kernels.name },
       results: rows,
       targets,
     };
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return;
   }
-  log(`\nelunet data-parallel training — ${describeMachine(machine)}`);
+  log(`\nelunet data-parallel training, ${kernels.name} kernels — ${describeMachine(machine)}`);
   log(
     `batch ${batch}, micro-batch ${micro}, SGD momentum 0.9 step on the main thread; ${rounds} interleaved rounds of ` +
       `≥ ${minSteps} steps and ≥ ${timeMs} ms per worker count, after ${warmup} warm-up steps; medians over rounds\n`,

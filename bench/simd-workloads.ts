@@ -11,10 +11,12 @@
  *   elu fwd 1M, elu bwd 1M                 Melem/s    2^20 elements, inputs uniform in [−3, 3]
  *   train step mnist-cnn b64, mnist-mlp b64  samples/s  forward + loss + backward + SGD momentum 0.9
  *
- * The training steps of the SIMD side need the model wiring of phase 2 (Network choosing a kernel set);
- * until then that side answers "unsupported" with that reason, and the other sides run.
+ * The training steps of both elunet sides are the same code (trainStep below: a Network and an Sgd on the
+ * side's kernel set); on the SIMD side every buffer, the optimizer's velocity included, lives in the module's
+ * memory and the input is written there once.
  */
 import * as ts from '../src/kernels/index.js';
+import type { KernelSet } from '../src/kernels/kernel-set.js';
 import { Network } from '../src/model/network.js';
 import { models } from '../src/model/zoo.js';
 import { Sgd } from '../src/optim/sgd.js';
@@ -162,8 +164,28 @@ function simdWorkload(k: SimdKernels, w: Parsed, quick: boolean): Made {
       return { run: () => k.eluBackward(dx, dy, y, 1, n) };
     }
     case 'train':
-      return unsupported('phase 2: the SIMD kernels are not wired into Network yet (issue 11 builds on the layer table)');
+      return trainStep(k, w);
   }
+}
+
+/** One training step of the zoo model on a kernel set: what `elunet train` does per step, on one thread. */
+function trainStep(k: KernelSet, w: Parsed): Made {
+  const { batch, model } = w as Required<Pick<Parsed, 'batch' | 'model'>>;
+  const inputs = trainInputs(batch);
+  const x = k.alloc.f32(inputs.x.length);
+  x.set(inputs.x);
+  const labels = k.alloc.i32(batch);
+  labels.set(inputs.labels);
+  const net = new Network(models[model].build({ activation: 'elu' }), { maxBatch: batch, kernels: k });
+  net.initParams(1);
+  const opt = new Sgd(net.layout, { momentum: 0.9, kernels: k });
+  return { run: () => {
+    net.zeroGrad();
+    net.forward(x, batch, 'train');
+    net.loss(labels, batch);
+    net.backward(labels, batch, 1 / batch);
+    opt.step(net.params, net.grads, 0.01);
+  }, info: { kernels: k.name } };
 }
 
 function tsWorkload(w: Parsed): Made {
@@ -196,20 +218,8 @@ function tsWorkload(w: Parsed): Made {
       ts.eluForward(y, x, 1, n);
       return { run: () => ts.eluBackward(dx, dy, y, 1, n) };
     }
-    case 'train': {
-      const { batch, model } = w as Required<Pick<Parsed, 'batch' | 'model'>>;
-      const { x, labels } = trainInputs(batch);
-      const net = new Network(models[model].build({ activation: 'elu' }), { maxBatch: batch });
-      net.initParams(1);
-      const opt = new Sgd(net.layout, { momentum: 0.9 });
-      return { run: () => {
-        net.zeroGrad();
-        net.forward(x, batch, 'train');
-        net.loss(labels, batch);
-        net.backward(labels, batch, 1 / batch);
-        opt.step(net.params, net.grads, 0.01);
-      } };
-    }
+    case 'train':
+      return trainStep(ts.tsKernels, w);
   }
 }
 

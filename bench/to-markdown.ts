@@ -29,7 +29,7 @@ interface RunJson {
 interface ScalingJson {
   machine: { cpu: string; cores: number; node: string; loadAverage: number[]; date: string };
   loadAverageAtEnd: number[];
-  settings: { batch: number; micro: number; rounds: number; timeMs: number };
+  settings: { batch: number; micro: number; rounds: number; timeMs: number; kernels?: string };
   results: {
     model: string;
     width: number;
@@ -87,7 +87,7 @@ function runTables(j: RunJson): string {
 function scalingTables(j: ScalingJson): string {
   const out: string[] = [];
   out.push(
-    `Measured ${j.machine.date} on ${j.machine.cpu}, ${j.machine.cores} cores, Node ${j.machine.node}; batch ${j.settings.batch}, ` +
+    `Measured ${j.machine.date} on ${j.machine.cpu}, ${j.machine.cores} cores, Node ${j.machine.node}; ${j.settings.kernels ?? 'ts'} kernels, batch ${j.settings.batch}, ` +
       `micro-batch ${j.settings.micro}; ${j.settings.rounds} interleaved rounds of ≥ ${j.settings.timeMs} ms per configuration ` +
       `(samples/s and speed-ups are medians over rounds); load average ${j.machine.loadAverage.join(' ')} at the start, ` +
       `${j.loadAverageAtEnd.join(' ')} at the end.\n`,

@@ -6,6 +6,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ElunetError } from './errors.js';
+import { KERNEL_NAMES } from './simd/index.js';
 import { TRAIN_DEFAULTS, defaultWorkers, type TrainOptions } from './run/setup.js';
 import { NORMS, REDUCTIONS } from './model/index.js';
 import { trainCommand } from './commands/train.js';
@@ -44,6 +45,14 @@ function choice<T extends string>(name: string, values: readonly T[]) {
   };
 }
 
+/**
+ * --kernels ts|simd: without a default here, so a command can tell "not given" (simd where this runtime runs
+ * it, else ts with a note; a command on an existing run: the run's own kernels).
+ */
+function kernelsOption(what = 'ts: the TypeScript kernels | simd: WebAssembly SIMD (default where the runtime has it; results differ from ts in rounding only)'): Option {
+  return new Option('--kernels <name>', what).argParser(choice('--kernels', KERNEL_NAMES));
+}
+
 /** Options shared by `train`, `compare` and the experiments. */
 export function addTrainOptions(cmd: Command, d: Partial<TrainOptions> = {}): Command {
   const D = { ...TRAIN_DEFAULTS, ...d };
@@ -73,6 +82,7 @@ export function addTrainOptions(cmd: Command, d: Partial<TrainOptions> = {}): Co
     .option('-s, --seed <n>', 'random seed (init, shuffling, dropout, augmentation)', intArg('--seed', 0), D.seed)
     .option('--data-seed <n>', 'seed of the train/test split where the data has no fixed test set (embedded MNIST, PNG folders)', intArg('--data-seed', 0), 0)
     .option('-w, --workers <n>', 'worker threads (1 = main thread only)', intArg('--workers', 1), defaultWorkers())
+    .addOption(kernelsOption())
     .option('--checkpoint-every <steps>', 'also checkpoint every N steps (0: at epoch ends only)', intArg('--checkpoint-every', 0), D.checkpointEvery)
     .option('--stats-subset <n>', 'training samples used for the activation statistics', intArg('--stats-subset', 1), D.statsSubset)
     .option('--train-limit <n>', 'use only the first N training samples', intArg('--train-limit', 1))
@@ -101,6 +111,7 @@ export function buildProgram(): Command {
     .argument('<run>', 'run folder')
     .option('-d, --data <source>', 'another dataset with the same image shape and classes')
     .option('-w, --workers <n>', 'unused for evaluation; accepted for symmetry', intArg('--workers', 1))
+    .addOption(kernelsOption('ts | simd (default: the kernels the run was trained with, so the numbers match its own evaluation)'))
     .action(evalCommand);
 
   program
@@ -109,6 +120,7 @@ export function buildProgram(): Command {
     .argument('<run>', 'run folder')
     .argument('<png...>', 'PNG files')
     .option('-k, --top <k>', 'show the k most likely classes', intArg('--top', 1), 3)
+    .addOption(kernelsOption('ts | simd (default: the kernels the run was trained with)'))
     .action(predictCommand);
 
   program
@@ -136,6 +148,7 @@ export function buildProgram(): Command {
     // noise of ~1e-6, i.e. ~5e-4 in a slope measured with h = 1e-3, and larger steps meet max-pool kinks;
     // a wrong sign gives an error of 1 and a wrong index typically 0.2–1, so 5e-2 still tells them apart.
     .option('--tol <t>', 'tolerance on |a − n| / max(|a| + |n|, 1e-3)', floatArg('--tol', 0, 1), 5e-2)
+    .addOption(kernelsOption())
     .action(gradcheckCommand);
 
   program
@@ -162,6 +175,7 @@ export function buildProgram(): Command {
     .option('--scale <s>', 'smoke (seconds: what the tests run) | small | default | paper (docs/reproduction.md, "Scales")', 'default')
     .option('-o, --out <dir>', 'report folder (default reports/<name>)')
     .option('-w, --workers <n>', 'worker threads', intArg('--workers', 1), defaultWorkers())
+    .addOption(kernelsOption())
     .option('--runs <n>', 'runs per setting (default: per experiment)', intArg('--runs', 1))
     .option('-e, --epochs <n>', 'epochs per run (default: per experiment and scale)', intArg('--epochs', 1))
     .option('-d, --data <source>', 'dataset (default: per experiment)')

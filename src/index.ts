@@ -3,7 +3,8 @@
  * Everything a program needs is named here, with its types; every other module is internal and may move.
  * docs/library.md describes each group with an example.
  *
- *   kernels        every op, forward and backward, over flat Float32Arrays (a namespace: kernels.conv2dForward)
+ *   kernels        every op, forward and backward, over flat Float32Arrays (a namespace: kernels.conv2dForward);
+ *                  the kernel sets (KernelSet: tsKernels, createSimdKernels) a network computes with
  *   model          ModelSpec and its expansion, Network (forward / loss / backward over one flat parameter
  *                  buffer), the zoo of the paper's networks
  *   optimizers     Sgd, Adam, createOptimizer, and the learning-rate schedules
@@ -17,9 +18,20 @@
 export { ElunetError, ShapeError, DataError } from './errors.js';
 export { Rng, keyedRng } from './rng.js';
 
-// kernels
+// kernels, and the kernel sets a network computes with (TypeScript, WebAssembly SIMD)
 export * as kernels from './kernels/index.js';
 export { type ActivationName, ACTIVATION_NAMES, parseActivation } from './kernels/activation.js';
+export type { KernelSet, Allocator } from './kernels/kernel-set.js';
+export {
+  createSimdKernels,
+  SimdKernels,
+  type SimdKernelOptions,
+  kernelsByName,
+  resolveKernels,
+  simdAvailable,
+  KERNEL_NAMES,
+  type KernelsName,
+} from './simd/index.js';
 
 // model
 export {

@@ -101,7 +101,7 @@ test('ELU by hand: identity for x > 0, α(eˣ − 1) for x ≤ 0, saturating at 
   expectClose(y, [2, 0.5, 0, 0.5 * (Math.exp(-1) - 1), 0.5 * (Math.exp(-2) - 1), -0.5], { ...HAND, name: 'ELU α=0.5' });
 });
 
-test('ELU backward: the branch-free α = 1 loop gives the same bits as the plain loop (±0, saturation, NaN included)', () => {
+test('ELU backward: the branch-free α = 1 loop gives the same bits as the plain loop (±0, ±∞, saturation, NaN included)', () => {
   const n = 100_003;
   const rng = new Rng(5);
   const y = new Float32Array(n);
@@ -110,12 +110,14 @@ test('ELU backward: the branch-free α = 1 loop gives the same bits as the plain
     y[i] = i % 7 === 0 ? -1 + 2 ** -24 * (i % 3) : (rng.uniform() * 2 - 1) * 4;
     dy[i] = rng.uniform() * 2 - 1;
   }
-  y.set([0, -0, 1e-45, -1e-45, -1, NaN], 0);
+  y.set([0, -0, 1e-45, -1e-45, -1, NaN, Infinity, -Infinity, 3.4028234663852886e38, -3.4028234663852886e38], 0);
   const fast = new Float32Array(n).fill(0.25); // pre-filled: both must accumulate
   const plain = new Float32Array(n).fill(0.25);
   eluBackward(fast, dy, y, 1, n);
   eluBackwardNaive(plain, dy, y, 1, n);
   assert.deepEqual(new Uint32Array(fast.buffer), new Uint32Array(plain.buffer));
+  // at y = +∞ the slope is 1 (½(y − |y|) would be ∞ − ∞ = NaN), a NaN y stays NaN
+  assert.deepEqual([fast[6], fast[5]], [Math.fround(0.25 + dy[6]), NaN]);
 });
 
 test('ELU backward by hand: slope 1 for y > 0 and y + α = α·eˣ for y ≤ 0; it accumulates', () => {

@@ -101,6 +101,37 @@ function blankPng(): Buffer {
   return PNG.sync.write(png);
 }
 
+test('--kernels: recorded in the checkpoint, kept by --resume and eval, a change on resume noted; a bad name refused', () => {
+  assertUserError(elunet('train', '--kernels', 'gpu'), /--kernels must be one of ts, simd, got 'gpu'/);
+  const dir = mkdtempSync(join(tmpdir(), 'e-kern-'));
+  const out = join(dir, 'run');
+  const base = ['--model', 'mnist-mlp', '--width', '0.25', '--train-limit', '128', '--test-limit', '64', '--workers', '1', '--out', out, '--quiet'];
+  const r1 = elunet('train', ...base, '--epochs', '1', '--kernels', 'ts');
+  assert.equal(r1.code, 0, r1.err);
+  assert.match(r1.out, /with 1 worker and the ts kernels;/);
+  const options = () => JSON.parse(readFileSync(join(out, 'checkpoint', 'checkpoint.json'), 'utf8')).meta.options;
+  assert.equal(options().kernels, 'ts');
+  // --resume without --kernels continues with the run's own (no note), and records them again
+  const r2 = elunet('train', ...base, '--epochs', '2', '--resume');
+  assert.equal(r2.code, 0, r2.err);
+  assert.match(r2.out, /the ts kernels;/);
+  assert.doesNotMatch(r2.out, /not bit-identical/);
+  // another set on resume is allowed and says what it means
+  const r3 = elunet('train', ...base, '--epochs', '3', '--resume', '--kernels', 'simd');
+  assert.equal(r3.code, 0, r3.err);
+  assert.match(r3.out, /computed with the 'ts' kernels and continue with 'simd'.*not bit-identical/);
+  assert.equal(options().kernels, 'simd');
+  // eval uses the run's kernels by default, or the ones asked for: the two differ in rounding only, so on the
+  // 2,000 test images at most a sample or two whose two top logits nearly tie may change class (0.1 points)
+  const e1 = elunet('eval', out);
+  const e2 = elunet('eval', out, '--kernels', 'ts');
+  assert.equal(e1.code, 0, e1.err);
+  assert.equal(e2.code, 0, e2.err);
+  const acc = (t: string) => Number(/accuracy (\S+)%/.exec(t)?.[1]);
+  assert.ok(Math.abs(acc(e1.out) - acc(e2.out)) <= 0.1, `${e1.out} / ${e2.out}`);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 const FASHION = '/usr/share/datasets/fashion-mnist';
 test('more workers than micro-batches per step: a note says so and the pool gets only as many as have work', () => {
   const dir = mkdtempSync(join(tmpdir(), 'e-wk-'));
@@ -108,7 +139,7 @@ test('more workers than micro-batches per step: a note says so and the pool gets
     '--micro-batch', '16', '--workers', '5', '--epochs', '1', '--out', join(dir, 'run'), '--quiet');
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /a step has 2 micro-batches \(--batch 32 \/ --micro-batch 16\), so only 2 of the 5 workers/);
-  assert.match(r.out, /with 2 workers;/);
+  assert.match(r.out, /with 2 workers and the (ts|simd) kernels;/);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -284,13 +284,16 @@ test('experimentOptions: defaults and a clear error for a bad scale', () => {
   assert.throws(() => experimentOptions('x', { scale: 'huge' }), (e: unknown) => e instanceof ElunetError && /--scale must be one of/.test((e as Error).message));
   assert.throws(() => experimentOptions('x', { scale: 'small', runs: 0 }), ElunetError);
   // the command printed at the top of a report: --out only when it is not the default
-  assert.equal(commandLine(experimentOptions('mnist-activations', { scale: 'default', workers: 2 })), 'elunet experiment mnist-activations --scale default');
-  assert.equal(commandLine(experimentOptions('mnist-activations', { scale: 'small', runs: 5, out: 'x/y' })), 'elunet experiment mnist-activations --scale small --runs 5 --out x/y');
-  assert.equal(commandLine(experimentOptions('mnist-activations', { scale: 'small', out: join('reports', 'mnist-activations') })), 'elunet experiment mnist-activations --scale small');
+  // the kernels are always named (the two sets round differently); without --kernels: this runtime's default
+  assert.equal(commandLine(experimentOptions('mnist-activations', { scale: 'default', workers: 2, kernels: 'ts' })), 'elunet experiment mnist-activations --scale default --kernels ts');
+  assert.equal(commandLine(experimentOptions('mnist-activations', { scale: 'small', runs: 5, out: 'x/y', kernels: 'simd' })), 'elunet experiment mnist-activations --scale small --kernels simd --runs 5 --out x/y');
+  assert.equal(commandLine(experimentOptions('mnist-activations', { scale: 'small', out: join('reports', 'mnist-activations'), kernels: 'ts' })), 'elunet experiment mnist-activations --scale small --kernels ts');
+  assert.match(commandLine(experimentOptions('mnist-activations', { scale: 'small', quiet: true })), /^elunet experiment mnist-activations --scale small --kernels (ts|simd)$/);
+  assert.throws(() => experimentOptions('x', { scale: 'small', kernels: 'gpu' }), (e: unknown) => e instanceof ElunetError && /--kernels must be one of ts, simd/.test((e as Error).message));
   // a path with a space or a quote is quoted so that the line can be pasted into a shell
   assert.equal(
-    commandLine(experimentOptions('cifar-compare', { scale: 'paper', epochs: 3, data: "/data/my cifar's", out: 'r/c' })),
-    `elunet experiment cifar-compare --scale paper --epochs 3 --data '/data/my cifar'\\''s' --out r/c`,
+    commandLine(experimentOptions('cifar-compare', { scale: 'paper', epochs: 3, data: "/data/my cifar's", out: 'r/c', kernels: 'ts' })),
+    `elunet experiment cifar-compare --scale paper --kernels ts --epochs 3 --data '/data/my cifar'\\''s' --out r/c`,
   );
 });
 
@@ -332,7 +335,7 @@ function checkReport(dir: string, figures: string[]): Results {
   const md = readFileSync(join(dir, 'report.md'), 'utf8');
   assert.match(md, /Scale \*\*smoke\*\*/);
   // the command that reproduces the report is at its top (within the first lines)
-  assert.match(md.split('\n').slice(0, 4).join('\n'), /Reproduce with `elunet experiment [a-z0-9-]+ --scale smoke (--data \S+ )?--out /);
+  assert.match(md.split('\n').slice(0, 4).join('\n'), /Reproduce with `elunet experiment [a-z0-9-]+ --scale smoke --kernels (ts|simd) (--data \S+ )?--out /);
   for (const c of r.claims) assert.ok(md.includes(`**${c.verdict}**`));
   return r;
 }

@@ -11,6 +11,8 @@ import { type Allocator, type KernelSet, tsKernels } from '../src/kernels/kernel
 import { Network } from '../src/model/network.js';
 import type { ModelSpec } from '../src/model/spec.js';
 import { Rng } from '../src/rng.js';
+import { Sgd } from '../src/optim/sgd.js';
+import { Adam } from '../src/optim/adam.js';
 
 /** A bump allocator over one ArrayBuffer; every array it returns is zero-filled and 8-byte aligned. */
 function arena(bytes: number): Allocator & { buffer: ArrayBuffer } {
@@ -27,6 +29,8 @@ function arena(bytes: number): Allocator & { buffer: ArrayBuffer } {
     f32: (n) => new Float32Array(buffer, take(n, 4), n),
     i32: (n) => new Int32Array(buffer, take(n, 4), n),
     u8: (n) => new Uint8Array(buffer, take(n, 1), n),
+    holds: (a) => a.buffer === buffer,
+    shared: false,
   };
 }
 
@@ -139,7 +143,62 @@ for (const spec of specs) {
   });
 }
 
-test('the networks above called every kernel of the set, so KernelSet lists no kernel that nothing uses', () => {
+test('an input and targets from outside the set are copied into its memory by the network (forward, loss, backward)', () => {
+  for (const spec of [specs[0], specs[1]]) {
+    const mem = arena(1 << 20);
+    const net = new Network(spec, { maxBatch: 4, kernels: arenaKernels(mem) });
+    const ref = new Network(spec, { maxBatch: 4 });
+    const rng = new Rng(2);
+    const x = Float32Array.from({ length: 3 * net.inputSize }, () => rng.uniform());
+    const target = spec.loss === 'softmax-ce' ? Int32Array.from([1, 0, 3]) : Float32Array.from({ length: 3 * net.outputSize }, () => rng.uniform());
+    const keys = { seed: 1, step: 0, sampleIds: Int32Array.from([5, 6, 7]) };
+    const got = [net, ref].map((m) => {
+      m.initParams(4);
+      const out = Array.from(m.forward(x, 3, 'train', keys));
+      const loss = m.loss(target, 3);
+      m.backward(target, 3, 1 / 3);
+      return [out, [loss], Array.from(m.grads)];
+    });
+    assert.deepEqual(got[0], got[1], spec.name);
+  }
+});
+
+test('the optimizers and the sum of gradient slots call their kernels through the set: the bits of tsKernels', () => {
+  const layout = [
+    { name: 'conv1.weight', shape: [3, 5], offset: 0, size: 15 },
+    { name: 'conv1.bias', shape: [3], offset: 15, size: 3 },
+    { name: 'dense1.weight', shape: [4, 2], offset: 18, size: 8 },
+  ];
+  const run = (set: KernelSet, alloc: Allocator): number[][] => {
+    const rng = new Rng(3);
+    const out: number[][] = [];
+    const opts = [
+      new Sgd(layout, { momentum: 0, weightDecay: 1e-2, kernels: set }),
+      new Sgd(layout, { momentum: 0.9, nesterov: true, weightDecay: 1e-2, decay: 'no-bias-norm', kernels: set }),
+      new Adam(layout, { weightDecay: 1e-2, decay: 'no-bias-norm', kernels: set }),
+    ];
+    for (const opt of opts) {
+      const p = alloc.f32(26);
+      const g = alloc.f32(26);
+      const slot = alloc.f32(26);
+      p.set(Array.from({ length: 26 }, () => rng.normal()));
+      for (let step = 0; step < 3; step++) {
+        g.fill(0);
+        for (let j = 0; j < 2; j++) {
+          slot.set(Array.from({ length: 26 }, () => rng.normal()));
+          set.accumulate(g, slot, 26);
+        }
+        opt.step(p, g, 0.1);
+        out.push(Array.from(p), ...opt.state().map((t) => Array.from(t.data)));
+      }
+    }
+    return out;
+  };
+  const mem = arena(1 << 16);
+  assert.deepEqual(run(arenaKernels(mem), mem), run(tsKernels, tsKernels.alloc));
+});
+
+test('the tests above called every kernel of the set, so KernelSet lists no kernel that nothing uses', () => {
   const all = Object.keys(tsKernels).filter((k) => k !== 'name' && k !== 'alloc');
   assert.deepEqual(all.filter((k) => !called.has(k)), []);
 });

@@ -7,6 +7,10 @@
  * the slots are summed in the same order, so the parameters and the batch-norm running statistics must be
  * BITWISE equal (tolerance 0: any difference means the reduction order or a random stream depends on the
  * worker split). A worker that fails must end the step with a clear error and leave the pool closed.
+ *
+ * Every test runs with both kernel sets (test/util/kernel-sets.ts): with the TypeScript kernels the shared
+ * buffers are SharedArrayBuffers; with the SIMD kernels the parameters, slots, optimizer state and every
+ * worker's activations live in the run's one shared WebAssembly memory, as in a real run.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +22,8 @@ import { PoolExecutor } from '../src/parallel/pool-executor.js';
 import type { SampleSource } from '../src/train/batch.js';
 import { ElunetError } from '../src/errors.js';
 import { Rng } from '../src/rng.js';
+import type { KernelSet } from '../src/kernels/kernel-set.js';
+import { KERNEL_SETS, type TestKernels } from './util/kernel-sets.js';
 
 const spec: ModelSpec = {
   name: 'tiny-cnn',
@@ -54,19 +60,25 @@ function sharedFloats(n: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(Math.max(n, 1) * 4)).subarray(0, n);
 }
 
-async function train(workers: number, failAtStep?: number, failMode: 'throw' | 'exit' = 'throw'): Promise<{ params: Float32Array; state: Float32Array; losses: number[] }> {
+/** The run's shared buffers of one kernel set: SharedArrayBuffers for ts, the set's own memory for simd. */
+function sharedAlloc(k: KernelSet): (n: number) => Float32Array {
+  return k.alloc.shared ? (n) => k.alloc.f32(n) : sharedFloats;
+}
+
+async function train(ks: TestKernels, workers: number, failAtStep?: number, failMode: 'throw' | 'exit' = 'throw'): Promise<{ params: Float32Array; state: Float32Array; losses: number[] }> {
+  const k = ks.make(); // a new memory per run, for simd, as runTraining makes it
   const probe = new Network(spec, { maxBatch: 1 });
-  const params = sharedFloats(probe.paramCount);
-  const state = sharedFloats(probe.state.length);
-  const net = new Network(spec, { maxBatch: MICRO, params, state });
+  const params = sharedAlloc(k)(probe.paramCount);
+  const state = sharedAlloc(k)(probe.state.length);
+  const net = new Network(spec, { maxBatch: MICRO, params, state, kernels: k });
   net.initParams(SEED);
   const src = dataset(96, 3);
   const exec: Executor =
     workers === 1
       ? new LocalExecutor(net, src, { microBatch: MICRO, seed: SEED, augment: aug })
       : new PoolExecutor({ net, train: src, workers, microBatch: MICRO, maxBatch: BATCH, seed: SEED, augment: aug, failAtStep, failMode });
-  const opt = new Sgd(net.layout, { momentum: 0.9, weightDecay: 1e-4 });
-  const grad = new Float32Array(net.paramCount);
+  const opt = new Sgd(net.layout, { momentum: 0.9, weightDecay: 1e-4, kernels: k });
+  const grad = k.alloc.f32(net.paramCount);
   const losses: number[] = [];
   const perm = new Rng(5).permutation(src.n);
   try {
@@ -87,10 +99,11 @@ function firstDifference(a: Float32Array, b: Float32Array): string {
   return 'none';
 }
 
-test('1, 2 and 3 workers train to bitwise-identical parameters and batch-norm and centring statistics', async () => {
-  const one = await train(1);
+for (const ks of KERNEL_SETS) {
+test(`${ks.name}: 1, 2 and 3 workers train to bitwise-identical parameters and batch-norm and centring statistics`, { skip: ks.skip }, async () => {
+  const one = await train(ks, 1);
   for (const w of [2, 3]) {
-    const many = await train(w);
+    const many = await train(ks, w);
     assert.deepEqual(many.losses, one.losses, `losses with ${w} workers differ from 1 worker`);
     assert.ok(
       many.params.every((v, i) => Object.is(v, one.params[i])),
@@ -103,25 +116,34 @@ test('1, 2 and 3 workers train to bitwise-identical parameters and batch-norm an
   }
   // the run actually trained: parameters moved and the loss is finite
   assert.ok(one.losses.every(Number.isFinite));
+  if (ks.name === 'simd') {
+    // and it ran on the SIMD kernels, not on the TypeScript ones in disguise: the parameters differ from the
+    // ts run's in rounding (float32 sums, the vector expm1), after 4 steps by far less than 1e-4 of their scale
+    const ts = await train(KERNEL_SETS[0], 1);
+    const scale = ts.params.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const diff = ts.params.reduce((m, v, i) => Math.max(m, Math.abs(v - one.params[i])), 0);
+    assert.ok(diff > 0 && diff < 1e-4 * scale, `largest difference from the ts run ${diff} (scale ${scale})`);
+  }
 });
 
-test('a worker that fails mid-run ends the step with an error naming the step, and the pool shuts down', async () => {
+test(`${ks.name}: a worker that fails mid-run ends the step with an error naming the step, and the pool shuts down`, { skip: ks.skip }, async () => {
   await assert.rejects(
-    () => train(2, 2),
+    () => train(ks, 2, 2),
     (e: unknown) => e instanceof ElunetError && /worker thread failed during step 3/.test((e as Error).message),
   );
 });
 
-test('a worker thread that dies mid-run (exits) also ends the step with an error naming the step', async () => {
+test(`${ks.name}: a worker thread that dies mid-run (exits) also ends the step with an error naming the step`, { skip: ks.skip }, async () => {
   await assert.rejects(
-    () => train(2, 1, 'exit'),
+    () => train(ks, 2, 1, 'exit'),
     (e: unknown) => e instanceof ElunetError && /worker thread failed during step 2/.test((e as Error).message),
   );
 });
 
-test('evaluation on 2 workers gives exactly the counts and the loss of the main thread', async () => {
+test(`${ks.name}: evaluation on 2 workers gives exactly the counts and the loss of the main thread`, { skip: ks.skip }, async () => {
+  const k = ks.make();
   const probe = new Network(spec, { maxBatch: 1 });
-  const net = new Network(spec, { maxBatch: MICRO, params: sharedFloats(probe.paramCount), state: sharedFloats(probe.state.length) });
+  const net = new Network(spec, { maxBatch: MICRO, params: sharedAlloc(k)(probe.paramCount), state: sharedAlloc(k)(probe.state.length), kernels: k });
   net.initParams(SEED);
   const src = dataset(96, 3);
   const ids = Int32Array.from({ length: 90 }, (_, i) => i); // 45 per worker would split a chunk: shares are cut at chunk boundaries
@@ -138,3 +160,4 @@ test('evaluation on 2 workers gives exactly the counts and the loss of the main 
     await pool.close();
   }
 });
+}

@@ -8,25 +8,20 @@
  * real kernels on the very same problem.
  *
  * The broken conv passes are a copy of the seven-loop reference in src/kernels/conv2d.ts with one switch per
- * planted bug; the broken centring passes a copy of centerBackward's loops likewise; the broken dense and
- * batch-norm passes wrap the real kernels.
+ * planted bug, the broken centring passes a copy of centerBackward's loops likewise; the broken dense and
+ * batch-norm passes and the overwriting conv pass wrap the real kernels. Every check runs
+ * with both kernel sets (test/util/kernel-sets.ts): the forward, the real backward passes and the wrapped ones
+ * are those of the set (the SIMD sources' own planted bugs are in test/simd-planted-bugs.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  conv2dShape,
-  conv2dWorkspaceSize,
-  conv2dForward,
-  conv2dBackwardInput,
-  conv2dBackwardParams,
-  conv2dBackwardInputNaive,
-  conv2dBackwardParamsNaive,
-  type Conv2dShape,
-} from '../src/kernels/conv2d.js';
-import { denseShape, denseForward, denseBackwardInput, denseBackwardParams, type DenseShape } from '../src/kernels/dense.js';
-import { centerBackward, centerForwardTrain, centerShape, type CenterShape } from '../src/kernels/center.js';
-import { batchNormBackward, batchNormBackwardEval, batchNormForwardEval, batchNormShape, type BatchNormShape } from '../src/kernels/batchnorm.js';
+import { conv2dShape, conv2dBackwardInputNaive, conv2dBackwardParamsNaive, type Conv2dShape } from '../src/kernels/conv2d.js';
+import { denseShape, type DenseShape } from '../src/kernels/dense.js';
+import { centerShape, type CenterShape } from '../src/kernels/center.js';
+import { batchNormShape, type BatchNormShape } from '../src/kernels/batchnorm.js';
+import type { KernelSet } from '../src/kernels/kernel-set.js';
 import { Rng } from '../src/rng.js';
+import { KERNEL_SETS } from './util/kernel-sets.js';
 import { gradCheck, randomArray } from './util/check.js';
 
 type ConvBug = 'none' | 'sign' | 'offByOne' | 'overwrite' | 'missingTap' | 'missingSample';
@@ -105,16 +100,16 @@ function convBackwardParamsPlanted(dw: Float32Array, db: Float32Array, dy: Float
  * One small conv problem (two samples, asymmetric padding, a 3×2 kernel so that rows and columns differ)
  * and gradCheck over all of x, w and b with the given backward.
  */
-function checkConv(backward: (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array,
-                              x: Float32Array, w: Float32Array, s: Conv2dShape) => void) {
+function checkConv(k: KernelSet, backward: (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array,
+                                           x: Float32Array, w: Float32Array, s: Conv2dShape) => void) {
   const s = conv2dShape({ n: 2, c: 2, h: 5, w: 4, oc: 2, kh: 3, kw: 2, pad: { top: 1, bottom: 0, left: 0, right: 1 } });
   const rng = new Rng(42);
-  const x = randomArray(rng, s.n * s.c * s.h * s.w);
-  const w = randomArray(rng, s.oc * s.c * s.kh * s.kw);
-  const b = randomArray(rng, s.oc);
-  const [dx, dw, db] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(b.length)];
-  const y = new Float32Array(s.n * s.oc * s.oh * s.ow);
-  const ws = new Float32Array(conv2dWorkspaceSize(s));
+  const x = inSet(k, randomArray(rng, s.n * s.c * s.h * s.w));
+  const w = inSet(k, randomArray(rng, s.oc * s.c * s.kh * s.kw));
+  const b = inSet(k, randomArray(rng, s.oc));
+  const [dx, dw, db] = [k.alloc.f32(x.length), k.alloc.f32(w.length), k.alloc.f32(b.length)];
+  const y = k.alloc.f32(s.n * s.oc * s.oh * s.ow);
+  const ws = k.alloc.f32(k.conv2dWorkspaceSize(s));
   return gradCheck({
     name: 'conv2d',
     seed: 7,
@@ -125,7 +120,7 @@ function checkConv(backward: (dx: Float32Array, dw: Float32Array, db: Float32Arr
       { name: 'b', value: b, grad: db },
     ],
     forward: () => {
-      conv2dForward(y, x, w, b, s, ws);
+      k.conv2dForward(y, x, w, b, s, ws);
       return y;
     },
     backward: (dout) => backward(dx, dw, db, dout, x, w, s),
@@ -143,45 +138,59 @@ const planted = (bug: ConvBug) =>
     convBackwardParamsPlanted(dw, db, dy, x, s, bug);
   };
 
-test('gradCheck accepts the real conv2d backward passes (naive and fast) and the unbroken local copy', () => {
-  for (const [name, backward] of [
-    ['naive', realConvNaive],
-    ['fast', (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, w: Float32Array, s: Conv2dShape) => {
-      const ws = new Float32Array(conv2dWorkspaceSize(s));
-      conv2dBackwardInput(dx, dy, w, s, ws);
-      conv2dBackwardParams(dw, db, dy, x, s, ws);
-    }],
-    ['local copy, no bug', planted('none')],
-  ] as const) {
-    const r = checkConv(backward);
-    assert.equal(r.ok, true, `${name}: ${r.failures.join('\n')}`);
-  }
-});
-
-for (const [bug, what] of [
-  ['sign', 'a flipped sign in the input gradient (dx −= …)'],
-  ['offByOne', 'an off-by-one input row in the weight gradient'],
-  ['overwrite', 'a missing accumulation in the weight gradient (dw = … instead of +=)'],
-  ['missingTap', 'a missing term: the last filter column left out of the input gradient'],
-  ['missingSample', 'a missing term: the bias gradient summed over the first sample only'],
-] as const) {
-  test(`gradCheck rejects a conv2d backward with ${what}`, () => {
-    const r = checkConv(planted(bug));
-    assert.equal(r.ok, false, `planted bug '${bug}' passed the gradient check (worst error ${r.worst})`);
-    // Each of these bugs is a gross error (relative error ≫ the 1e-2 tolerance), not a borderline one.
-    assert.ok(r.worst > 0.1, `planted bug '${bug}' gave only a worst error of ${r.worst}`);
-  });
+/** A copy of `a` in the set's memory. */
+function inSet(k: KernelSet, a: Float32Array): Float32Array {
+  const v = k.alloc.f32(a.length);
+  v.set(a);
+  return v;
 }
 
-test('gradCheck rejects the fast conv2d backward wrapped to overwrite instead of accumulate', () => {
-  const r = checkConv((dx, dw, db, dy, x, w, s) => {
-    const ws = new Float32Array(conv2dWorkspaceSize(s));
+for (const ks of KERNEL_SETS) {
+  const k = ks.k;
+  const kt = (name: string, fn: () => void): void => {
+    test(`${ks.name}: ${name}`, { skip: ks.skip }, fn);
+  };
+
+  kt('gradCheck accepts the real conv2d backward passes (naive and the set\'s) and the unbroken local copy', () => {
+    for (const [name, backward] of [
+      ['naive', realConvNaive],
+      [ks.name, (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, w: Float32Array, s: Conv2dShape) => {
+        const ws = k.alloc.f32(k.conv2dWorkspaceSize(s));
+        k.conv2dBackwardInput(dx, inSet(k, dy), w, s, ws);
+        k.conv2dBackwardParams(dw, db, inSet(k, dy), x, s, ws);
+      }],
+      ['local copy, no bug', planted('none')],
+    ] as const) {
+      const r = checkConv(k, backward);
+      assert.equal(r.ok, true, `${name}: ${r.failures.join('\n')}`);
+    }
+  });
+
+  for (const [bug, what] of [
+    ['sign', 'a flipped sign in the input gradient (dx −= …)'],
+    ['offByOne', 'an off-by-one input row in the weight gradient'],
+    ['overwrite', 'a missing accumulation in the weight gradient (dw = … instead of +=)'],
+    ['missingTap', 'a missing term: the last filter column left out of the input gradient'],
+    ['missingSample', 'a missing term: the bias gradient summed over the first sample only'],
+  ] as const) {
+    kt(`gradCheck rejects a conv2d backward with ${what}`, () => {
+      const r = checkConv(k, planted(bug));
+      assert.equal(r.ok, false, `planted bug '${bug}' passed the gradient check (worst error ${r.worst})`);
+      // Each of these bugs is a gross error (relative error ≫ the 1e-2 tolerance), not a borderline one.
+      assert.ok(r.worst > 0.1, `planted bug '${bug}' gave only a worst error of ${r.worst}`);
+    });
+}
+
+kt('gradCheck rejects the set\'s conv2d backward wrapped to overwrite instead of accumulate', () => {
+  const r = checkConv(k, (dx, dw, db, dy, x, w, s) => {
+    const ws = k.alloc.f32(k.conv2dWorkspaceSize(s));
     dx.fill(0); // what `dx = …` amounts to: whatever the buffer held (another branch's gradient) is lost
-    conv2dBackwardInput(dx, dy, w, s, ws);
-    conv2dBackwardParams(dw, db, dy, x, s, ws);
+    k.conv2dBackwardInput(dx, inSet(k, dy), w, s, ws);
+    k.conv2dBackwardParams(dw, db, inSet(k, dy), x, s, ws);
   });
   assert.equal(r.ok, false);
 });
+}
 
 // ─────────────────────────────────────────────── dense ───────────────────────────────────────────────
 
@@ -189,14 +198,14 @@ type DenseBackward = (dx: Float32Array, dw: Float32Array, db: Float32Array, dy: 
                       w: Float32Array, s: DenseShape) => void;
 
 /** gradCheck of a 3-sample, 5-in, 4-out dense layer (in ≠ out, so a transposed index cannot go unnoticed). */
-function checkDense(backward: DenseBackward) {
+function checkDense(k: KernelSet, backward: DenseBackward) {
   const s = denseShape({ n: 3, inFeatures: 5, outFeatures: 4 });
   const rng = new Rng(5);
-  const x = randomArray(rng, 15);
-  const w = randomArray(rng, 20);
-  const b = randomArray(rng, 4);
-  const [dx, dw, db] = [new Float32Array(15), new Float32Array(20), new Float32Array(4)];
-  const y = new Float32Array(12);
+  const x = inSet(k, randomArray(rng, 15));
+  const w = inSet(k, randomArray(rng, 20));
+  const b = inSet(k, randomArray(rng, 4));
+  const [dx, dw, db] = [k.alloc.f32(15), k.alloc.f32(20), k.alloc.f32(4)];
+  const y = k.alloc.f32(12);
   return gradCheck({
     name: 'dense',
     seed: 9,
@@ -207,56 +216,59 @@ function checkDense(backward: DenseBackward) {
       { name: 'b', value: b, grad: db },
     ],
     forward: () => {
-      denseForward(y, x, w, b, s);
+      k.denseForward(y, x, w, b, s);
       return y;
     },
-    backward: (dout) => backward(dx, dw, db, dout, x, w, s),
+    backward: (dout) => backward(dx, dw, db, inSet(k, dout), x, w, s),
   });
 }
 
-const realDense: DenseBackward = (dx, dw, db, dy, x, w, s) => {
-  denseBackwardInput(dx, dy, w, s);
-  denseBackwardParams(dw, db, dy, x, s);
-};
+for (const ks of KERNEL_SETS) {
+  const k = ks.k;
+  const realDense: DenseBackward = (dx, dw, db, dy, x, w, s) => {
+    k.denseBackwardInput(dx, dy, w, s);
+    k.denseBackwardParams(dw, db, dy, x, s);
+  };
 
-test('gradCheck accepts the real dense backward', () => {
-  const r = checkDense(realDense);
-  assert.equal(r.ok, true, r.failures.join('\n'));
-});
+  test(`${ks.name}: gradCheck accepts the real dense backward`, { skip: ks.skip }, () => {
+    const r = checkDense(k, realDense);
+    assert.equal(r.ok, true, r.failures.join('\n'));
+  });
 
-test('gradCheck rejects broken dense backward passes', () => {
-  const broken: [string, DenseBackward][] = [
-    ['flipped sign in dx', (dx, dw, db, dy, x, w, s) => {
-      const neg = dy.map((g) => -g);
-      denseBackwardInput(dx, neg, w, s);
-      denseBackwardParams(dw, db, dy, x, s);
-    }],
-    ['dw overwritten (=) instead of accumulated', (dx, dw, db, dy, x, w, s) => {
-      dw.fill(0);
-      realDense(dx, dw, db, dy, x, w, s);
-    }],
-    ['dw computed as xᵀ·dy, i.e. stored (in, out) instead of (out, in)', (dx, dw, db, dy, x, w, s) => {
-      denseBackwardInput(dx, dy, w, s);
-      const { n: N, inFeatures: IN, outFeatures: OUT } = s;
-      for (let i = 0; i < IN; i++) {
-        for (let o = 0; o < OUT; o++) {
-          let sum = 0;
-          for (let n = 0; n < N; n++) sum += x[n * IN + i] * dy[n * OUT + o];
-          dw[i * OUT + o] += sum; // wrong index: should be dw[o * IN + i]
+  test(`${ks.name}: gradCheck rejects broken dense backward passes`, { skip: ks.skip }, () => {
+    const broken: [string, DenseBackward][] = [
+      ['flipped sign in dx', (dx, dw, db, dy, x, w, s) => {
+        const neg = inSet(k, dy.map((g) => -g));
+        k.denseBackwardInput(dx, neg, w, s);
+        k.denseBackwardParams(dw, db, dy, x, s);
+      }],
+      ['dw overwritten (=) instead of accumulated', (dx, dw, db, dy, x, w, s) => {
+        dw.fill(0);
+        realDense(dx, dw, db, dy, x, w, s);
+      }],
+      ['dw computed as xᵀ·dy, i.e. stored (in, out) instead of (out, in)', (dx, dw, db, dy, x, w, s) => {
+        k.denseBackwardInput(dx, dy, w, s);
+        const { n: N, inFeatures: IN, outFeatures: OUT } = s;
+        for (let i = 0; i < IN; i++) {
+          for (let o = 0; o < OUT; o++) {
+            let sum = 0;
+            for (let n = 0; n < N; n++) sum += x[n * IN + i] * dy[n * OUT + o];
+            dw[i * OUT + o] += sum; // wrong index: should be dw[o * IN + i]
+          }
         }
-      }
-      for (let n = 0; n < N; n++) for (let o = 0; o < OUT; o++) db[o] += dy[n * OUT + o];
-    }],
-    ['bias gradient missing', (dx, dw, db, dy, x, w, s) => {
-      denseBackwardInput(dx, dy, w, s);
-      denseBackwardParams(dw, null, dy, x, s);
-    }],
-  ];
-  for (const [what, backward] of broken) {
-    const r = checkDense(backward);
-    assert.equal(r.ok, false, `'${what}' passed the gradient check (worst error ${r.worst})`);
-  }
-});
+        for (let n = 0; n < N; n++) for (let o = 0; o < OUT; o++) db[o] += dy[n * OUT + o];
+      }],
+      ['bias gradient missing', (dx, dw, db, dy, x, w, s) => {
+        k.denseBackwardInput(dx, dy, w, s);
+        k.denseBackwardParams(dw, null, dy, x, s);
+      }],
+    ];
+    for (const [what, backward] of broken) {
+      const r = checkDense(k, backward);
+      assert.equal(r.ok, false, `'${what}' passed the gradient check (worst error ${r.worst})`);
+    }
+  });
+}
 
 // ─────────────────────────────────────────────── center ──────────────────────────────────────────────
 
@@ -288,43 +300,50 @@ function centerBackwardPlanted(dx: Float32Array, dy: Float32Array, s: CenterShap
 }
 
 /** gradCheck of centring a 3-sample, 2-channel, 2×2 batch (N, C, S all different from 1). */
-function checkCenter(backward: (dx: Float32Array, dy: Float32Array, s: CenterShape) => void) {
+function checkCenter(k: KernelSet, backward: (dx: Float32Array, dy: Float32Array, s: CenterShape) => void) {
   const s = centerShape({ n: 3, c: 2, spatial: 4 });
-  const x = randomArray(new Rng(12), 24);
-  const dx = new Float32Array(24);
-  const y = new Float32Array(24);
-  const mean = new Float32Array(2);
+  const x = inSet(k, randomArray(new Rng(12), 24));
+  const dx = k.alloc.f32(24);
+  const y = k.alloc.f32(24);
+  const mean = k.alloc.f32(2);
   return gradCheck({
     name: 'center',
     seed: 13,
     maxChecks: 1000,
     params: [{ name: 'x', value: x, grad: dx }],
-    forward: () => (centerForwardTrain(y, mean, x, s), y),
-    backward: (dy) => backward(dx, dy, s),
+    forward: () => (k.centerForwardTrain(y, mean, x, s), y),
+    backward: (dy) => backward(dx, inSet(k, dy), s),
   });
 }
 
-test('gradCheck accepts the real centring backward and the unbroken local copy', () => {
-  for (const [name, backward] of [
-    ['real', centerBackward],
-    ['local copy, no bug', (dx: Float32Array, dy: Float32Array, s: CenterShape) => centerBackwardPlanted(dx, dy, s, 'none')],
-  ] as const) {
-    const r = checkCenter(backward);
-    assert.equal(r.ok, true, `${name}: ${r.failures.join('\n')}`);
-  }
-});
+for (const ks of KERNEL_SETS) {
+  const k = ks.k;
+  const kt = (name: string, fn: () => void): void => {
+    test(`${ks.name}: ${name}`, { skip: ks.skip }, fn);
+  };
 
-for (const [bug, what] of [
-  ['sign', 'the mean term added instead of subtracted'],
-  ['noMean', 'the mean term forgotten (the backward of the identity)'],
-  ['perSample', "the mean taken over one sample's pixels instead of the batch"],
-  ['wrongCount', 'the sum divided by N instead of N·H·W'],
-  ['overwrite', 'dx = … instead of dx += …'],
-] as const) {
-  test(`gradCheck rejects a centring backward with ${what}`, () => {
-    const r = checkCenter((dx, dy, s) => centerBackwardPlanted(dx, dy, s, bug));
-    assert.equal(r.ok, false, `planted bug '${bug}' passed the gradient check (worst error ${r.worst})`);
+  kt('gradCheck accepts the real centring backward and the unbroken local copy', () => {
+    for (const [name, backward] of [
+      ['real', k.centerBackward],
+      ['local copy, no bug', (dx: Float32Array, dy: Float32Array, s: CenterShape) => centerBackwardPlanted(dx, dy, s, 'none')],
+    ] as const) {
+      const r = checkCenter(k, backward);
+      assert.equal(r.ok, true, `${name}: ${r.failures.join('\n')}`);
+    }
   });
+
+  for (const [bug, what] of [
+    ['sign', 'the mean term added instead of subtracted'],
+    ['noMean', 'the mean term forgotten (the backward of the identity)'],
+    ['perSample', "the mean taken over one sample's pixels instead of the batch"],
+    ['wrongCount', 'the sum divided by N instead of N·H·W'],
+    ['overwrite', 'dx = … instead of dx += …'],
+  ] as const) {
+    kt(`gradCheck rejects a centring backward with ${what}`, () => {
+      const r = checkCenter(k, (dx, dy, s) => centerBackwardPlanted(dx, dy, s, bug));
+      assert.equal(r.ok, false, `planted bug '${bug}' passed the gradient check (worst error ${r.worst})`);
+    });
+  }
 }
 
 // ─────────────────────────────────────── batch norm, evaluation mode ───────────────────────────────────────
@@ -332,16 +351,16 @@ for (const [bug, what] of [
 type BnEvalBackward = (dx: Float32Array, dg: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, gamma: Float32Array,
                        runMean: Float32Array, runVar: Float32Array, s: BatchNormShape) => void;
 
-function checkBnEval(backward: BnEvalBackward) {
+function checkBnEval(k: KernelSet, backward: BnEvalBackward) {
   const s = batchNormShape({ n: 2, c: 3, spatial: 2 });
   const rng = new Rng(21);
-  const x = randomArray(rng, 12, -2, 2);
-  const gamma = randomArray(rng, 3, 0.5, 2);
-  const beta = randomArray(rng, 3, -1, 1);
-  const runMean = randomArray(rng, 3, -1, 1);
-  const runVar = randomArray(rng, 3, 0.2, 3); // far from 1, so a forgotten 1/√var cannot pass
-  const [dx, dg, db] = [new Float32Array(12), new Float32Array(3), new Float32Array(3)];
-  const y = new Float32Array(12);
+  const x = inSet(k, randomArray(rng, 12, -2, 2));
+  const gamma = inSet(k, randomArray(rng, 3, 0.5, 2));
+  const beta = inSet(k, randomArray(rng, 3, -1, 1));
+  const runMean = inSet(k, randomArray(rng, 3, -1, 1));
+  const runVar = inSet(k, randomArray(rng, 3, 0.2, 3)); // far from 1, so a forgotten 1/√var cannot pass
+  const [dx, dg, db] = [k.alloc.f32(12), k.alloc.f32(3), k.alloc.f32(3)];
+  const y = k.alloc.f32(12);
   return gradCheck({
     name: 'batchnorm eval',
     seed: 22,
@@ -351,41 +370,33 @@ function checkBnEval(backward: BnEvalBackward) {
       { name: 'gamma', value: gamma, grad: dg },
       { name: 'beta', value: beta, grad: db },
     ],
-    forward: () => (batchNormForwardEval(y, x, gamma, beta, runMean, runVar, s), y),
-    backward: (dy) => backward(dx, dg, db, dy, x, gamma, runMean, runVar, s),
+    forward: () => (k.batchNormForwardEval(y, x, gamma, beta, runMean, runVar, s, 1e-5), y),
+    backward: (dy) => backward(dx, dg, db, inSet(k, dy), x, gamma, runMean, runVar, s),
   });
 }
 
-test('gradCheck accepts the real evaluation-mode batch-norm backward and rejects broken ones', () => {
-  const real = checkBnEval((dx, dg, db, dy, x, g, m, v, s) => batchNormBackwardEval(dx, dg, db, dy, x, g, m, v, s));
-  assert.equal(real.ok, true, real.failures.join('\n'));
-  const broken: [string, BnEvalBackward][] = [
-    ['γ left out of dx', (dx, dg, db, dy, x, g, m, v, s) => batchNormBackwardEval(dx, dg, db, dy, x, new Float32Array(g.length).fill(1), m, v, s)],
-    ['dγ taken from the raw x, not (x − runMean)/σ', (dx, dg, db, dy, x, g, m, v, s) => {
-      batchNormBackwardEval(dx, new Float32Array(dg.length), db, dy, x, g, m, v, s);
-      batchNormBackwardEval(new Float32Array(dx.length), dg, new Float32Array(db.length), dy, x, g, new Float32Array(m.length), new Float32Array(v.length).fill(1 - 1e-5), s);
-    }],
-    ['the training backward (batch statistics) used in evaluation mode', (dx, dg, db, dy, x, g, _m, _v, s) => {
-      // what the layer did before it knew the eval mode: x̂ and 1/σ of the batch instead of the running ones
-      const st = batchNormShape(s);
-      const xhat = new Float32Array(x.length);
-      const inv = new Float32Array(st.c);
-      const mean = new Float32Array(st.c);
-      const M = st.n * st.spatial;
-      for (let c = 0; c < st.c; c++) {
-        let sum = 0;
-        let sq = 0;
-        for (let n = 0; n < st.n; n++) for (let i = 0; i < st.spatial; i++) sum += x[(n * st.c + c) * st.spatial + i];
-        mean[c] = sum / M;
-        for (let n = 0; n < st.n; n++) for (let i = 0; i < st.spatial; i++) sq += (x[(n * st.c + c) * st.spatial + i] - mean[c]) ** 2;
-        inv[c] = 1 / Math.sqrt(sq / M + 1e-5);
-        for (let n = 0; n < st.n; n++) for (let i = 0; i < st.spatial; i++) xhat[(n * st.c + c) * st.spatial + i] = (x[(n * st.c + c) * st.spatial + i] - mean[c]) * inv[c];
-      }
-      batchNormBackward(dx, dg, db, dy, xhat, inv, g, st);
-    }],
-  ];
-  for (const [what, backward] of broken) {
-    const r = checkBnEval(backward);
-    assert.equal(r.ok, false, `'${what}' passed the gradient check (worst error ${r.worst})`);
-  }
-});
+for (const ks of KERNEL_SETS) {
+  const k = ks.k;
+  test(`${ks.name}: gradCheck accepts the real evaluation-mode batch-norm backward and rejects broken ones`, { skip: ks.skip }, () => {
+    const real = checkBnEval(k, (dx, dg, db, dy, x, g, m, v, s) => k.batchNormBackwardEval(dx, dg, db, dy, x, g, m, v, s));
+    assert.equal(real.ok, true, real.failures.join('\n'));
+    const broken: [string, BnEvalBackward][] = [
+      ['γ left out of dx', (dx, dg, db, dy, x, g, m, v, s) => k.batchNormBackwardEval(dx, dg, db, dy, x, inSet(k, new Float32Array(g.length).fill(1)), m, v, s)],
+      ['dγ taken from the raw x, not (x − runMean)/σ', (dx, dg, db, dy, x, g, m, v, s) => {
+        k.batchNormBackwardEval(dx, k.alloc.f32(dg.length), db, dy, x, g, m, v, s);
+        k.batchNormBackwardEval(k.alloc.f32(dx.length), dg, k.alloc.f32(db.length), dy, x, g, k.alloc.f32(m.length), inSet(k, new Float32Array(v.length).fill(1 - 1e-5)), s);
+      }],
+      ['the training backward (batch statistics) used in evaluation mode', (dx, dg, db, dy, x, g, _m, _v, s) => {
+        // what the layer did before it knew the eval mode: x̂ and 1/σ of the batch instead of the running ones
+        const xhat = k.alloc.f32(x.length);
+        const inv = k.alloc.f32(s.c);
+        k.batchNormForwardTrain(k.alloc.f32(x.length), xhat, k.alloc.f32(s.c), inv, x, g, k.alloc.f32(s.c), s, 1e-5);
+        k.batchNormBackward(dx, dg, db, dy, xhat, inv, g, s);
+      }],
+    ];
+    for (const [what, backward] of broken) {
+      const r = checkBnEval(k, backward);
+      assert.equal(r.ok, false, `'${what}' passed the gradient check (worst error ${r.worst})`);
+    }
+  });
+}

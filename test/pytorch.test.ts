@@ -16,6 +16,10 @@
  *    cancel keeps the absolute rounding error of those terms (~6e-8·K·|term|), which no relative test can
  *    accept. 1e-5·max stays far below any real bug: a flipped sign, a wrong index or a missing term moves
  *    an element by a sizeable fraction of the array's scale (≥ 1e-2·max in practice).
+ *
+ * Every kernel runs through each kernel set (test/util/kernel-sets.ts: the TypeScript kernels and the
+ * WebAssembly SIMD ones, whose float32 sums the RTOL above already budgets for), with its arrays from the
+ * set's allocator; the naive references of matmul, conv2d and dense run too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,67 +30,24 @@ import { fileURLToPath } from 'node:url';
 import { expectClose } from './util/check.js';
 import { Rng } from '../src/rng.js';
 import {
-  alphaDropoutBackward,
   alphaDropoutCoefficients,
-  alphaDropoutForward,
-  avgPoolBackward,
-  avgPoolForward,
-  batchNormBackward,
-  batchNormBackwardEval,
-  batchNormForwardEval,
-  batchNormForwardTrain,
-  batchNormUpdateRunning,
-  centerBackward,
-  centerForwardEval,
-  centerForwardTrain,
-  centerUpdateRunning,
-  conv2dBackwardInput,
   conv2dBackwardInputNaive,
-  conv2dBackwardParams,
   conv2dBackwardParamsNaive,
-  conv2dForward,
   conv2dForwardNaive,
   conv2dShape,
-  conv2dWorkspaceSize,
-  denseBackwardInput,
   denseBackwardInputNaive,
-  denseBackwardParams,
   denseBackwardParamsNaive,
-  denseForward,
   denseForwardNaive,
   denseShape,
-  dropoutBackward,
-  dropoutForward,
-  eluBackward,
-  identityBackward,
-  eluForward,
-  leakyReluBackward,
-  leakyReluForward,
-  matmul,
   matmulNaive,
   matmulShape,
-  maxPoolBackward,
-  maxPoolForward,
-  mseBackward,
-  mseForward,
   poolShape,
-  preluBackward,
-  preluForward,
-  reluBackward,
-  reluForward,
-  seluBackward,
-  seluForward,
-  shiftedReluBackward,
-  shiftedReluForward,
-  sigmoidCrossEntropyBackward,
-  sigmoidCrossEntropyForward,
-  softmaxCrossEntropyBackward,
-  softmaxCrossEntropyForward,
-  sppBackward,
-  sppForward,
   sppShape,
+  type ActivationName,
+  type KernelSet,
   type MatmulShape,
 } from '../src/kernels/index.js';
+import { KERNEL_SETS, type TestKernels } from './util/kernel-sets.js';
 
 // ---- tolerances (see the header for the reasoning) ----
 const RTOL = 1e-4;
@@ -137,9 +98,17 @@ function tensor(c: Case<unknown>, key: string): Tensor {
   if (!t) throw new Error(`fixture case "${c.name}" has no tensor "${key}"`);
   return t;
 }
-/** An input, as the float32 array our kernels take. */
-const f32 = (c: Case<unknown>, key: string): Float32Array => Float32Array.from(tensor(c, key).data);
-const i32 = (c: Case<unknown>, key: string): Int32Array => Int32Array.from(tensor(c, key).data);
+/** An input, as the float32 array the kernels of `k` take (a copy into its memory). */
+function f32(k: KernelSet, c: Case<unknown>, key: string): Float32Array {
+  const a = k.alloc.f32(size(c, key));
+  a.set(tensor(c, key).data);
+  return a;
+}
+function i32(k: KernelSet, c: Case<unknown>, key: string): Int32Array {
+  const a = k.alloc.i32(size(c, key));
+  a.set(tensor(c, key).data);
+  return a;
+}
 /** A reference output, kept in float64. */
 const ref = (c: Case<unknown>, key: string): number[] => tensor(c, key).data;
 const size = (c: Case<unknown>, key: string): number => tensor(c, key).data.length;
@@ -179,6 +148,12 @@ test('pytorch fixtures: every file exists, names its generator, and has uniquely
   }
 });
 
+
+/** One test per kernel set (skipped, with the reason, where the set cannot run). */
+function eachSet(name: string, fn: (ks: TestKernels, k: KernelSet) => void): void {
+  for (const ks of KERNEL_SETS) test(`pytorch ${name} (${ks.name})`, { skip: ks.skip }, () => fn(ks, ks.k));
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // matmul: C = op(A)·op(B), and the two products that give its gradients, in every transpose combination
 // ---------------------------------------------------------------------------------------------------------
@@ -191,47 +166,49 @@ interface MatmulParams {
 }
 type Matmul = (c: Float32Array, a: Float32Array, b: Float32Array, s: MatmulShape) => void;
 
+/** The product and its two gradient products with `mm`, arrays from `k`. */
+function matmulCase(c: Case<MatmulParams>, mm: Matmul, k: KernelSet, P: string): void {
+  const { m, n, k: kk, transA, transB } = c.params;
+  const a = f32(k, c, 'a');
+  const b = f32(k, c, 'b');
+  const dc = f32(k, c, 'dc');
+  const out = k.alloc.f32(m * n);
+  mm(out, a, b, matmulShape({ m, n, k: kk, transA, transB }));
+  closeTo(out, c, 'c', P);
+
+  // dA (as stored): dC·op(B)ᵀ (m×k), or its transpose op(B)·dCᵀ (k×m) when A is stored transposed
+  const da = k.alloc.f32(m * kk);
+  if (!transA) mm(da, dc, b, matmulShape({ m, n: kk, k: n, transB: !transB, accumulate: true }));
+  else mm(da, b, dc, matmulShape({ m: kk, n: m, k: n, transA: transB, transB: true, accumulate: true }));
+  closeTo(da, c, 'da', P);
+
+  // dB (as stored): op(A)ᵀ·dC (k×n), or its transpose dCᵀ·op(A) (n×k) when B is stored transposed
+  const db = k.alloc.f32(kk * n);
+  if (!transB) mm(db, a, dc, matmulShape({ m: kk, n, k: m, transA: !transA, accumulate: true }));
+  else mm(db, dc, a, matmulShape({ m: n, n: kk, k: m, transA: true, transB: transA, accumulate: true }));
+  closeTo(db, c, 'db', P);
+}
+
 for (const c of load<MatmulParams>('matmul').cases) {
-  const { m, n, k, transA, transB } = c.params;
-  for (const [variant, mm] of [['fast', matmul], ['naive', matmulNaive]] as [string, Matmul][]) {
-    test(`pytorch matmul (${variant}): ${c.name}`, () => {
-      const P = `matmul (${variant}) ${c.name}`;
-      const a = f32(c, 'a');
-      const b = f32(c, 'b');
-      const dc = f32(c, 'dc');
-      const out = new Float32Array(m * n);
-      mm(out, a, b, matmulShape({ m, n, k, transA, transB }));
-      closeTo(out, c, 'c', P);
+  const { m, n, k: kk, transA, transB } = c.params;
+  test(`pytorch matmul (naive): ${c.name}`, () => matmulCase(c, matmulNaive, KERNEL_SETS[0].k, `matmul (naive) ${c.name}`));
+  eachSet(`matmul: ${c.name}`, (ks, k) => matmulCase(c, ks.matmul, k, `matmul (${ks.name}) ${c.name}`));
 
-      // dA (as stored): dC·op(B)ᵀ (m×k), or its transpose op(B)·dCᵀ (k×m) when A is stored transposed
-      const da = new Float32Array(m * k);
-      if (!transA) mm(da, dc, b, matmulShape({ m, n: k, k: n, transB: !transB, accumulate: true }));
-      else mm(da, b, dc, matmulShape({ m: k, n: m, k: n, transA: transB, transB: true, accumulate: true }));
-      closeTo(da, c, 'da', P);
-
-      // dB (as stored): op(A)ᵀ·dC (k×n), or its transpose dCᵀ·op(A) (n×k) when B is stored transposed
-      const db = new Float32Array(k * n);
-      if (!transB) mm(db, a, dc, matmulShape({ m: k, n, k: m, transA: !transA, accumulate: true }));
-      else mm(db, dc, a, matmulShape({ m: n, n: k, k: m, transA: true, transB: transA, accumulate: true }));
-      closeTo(db, c, 'db', P);
-    });
-  }
-
-  test(`pytorch matmul (fast, offsets + accumulate onto random C): ${c.name}`, () => {
+  eachSet(`matmul (offsets + accumulate onto random C): ${c.name}`, (ks, k) => {
     // The same product with every matrix placed at an offset inside a larger array, and C pre-filled:
     // the result must be prefill + op(A)·op(B), and nothing outside C's block may change.
-    const rng = new Rng(m * 10007 + n * 101 + k);
-    const a0 = f32(c, 'a');
-    const b0 = f32(c, 'b');
+    const rng = new Rng(m * 10007 + n * 101 + kk);
+    const a0 = tensor(c, 'a').data;
+    const b0 = tensor(c, 'b').data;
     const [aOffset, bOffset, cOffset] = [3, 5, 7];
-    const a = new Float32Array(aOffset + a0.length + 2).fill(NaN);
-    const b = new Float32Array(bOffset + b0.length + 2).fill(NaN);
+    const a = k.alloc.f32(aOffset + a0.length + 2).fill(NaN);
+    const b = k.alloc.f32(bOffset + b0.length + 2).fill(NaN);
     a.set(a0, aOffset);
     b.set(b0, bOffset);
-    const out = new Float32Array(cOffset + m * n + 4);
+    const out = k.alloc.f32(cOffset + m * n + 4);
     for (let i = 0; i < out.length; i++) out[i] = rng.normal();
     const before = out.slice();
-    matmul(out, a, b, matmulShape({ m, n, k, transA, transB, accumulate: true, aOffset, bOffset, cOffset }));
+    ks.matmul(out, a, b, matmulShape({ m, n, k: kk, transA, transB, accumulate: true, aOffset, bOffset, cOffset }));
     const expected = ref(c, 'c').map((v, i) => v + before[cOffset + i]);
     close(out.subarray(cOffset, cOffset + m * n), expected, `matmul offsets ${c.name}: prefill + c`);
     assert.deepEqual(out.subarray(0, cOffset), before.subarray(0, cOffset), 'matmul wrote before cOffset');
@@ -240,7 +217,7 @@ for (const c of load<MatmulParams>('matmul').cases) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// conv2d: fast (im2col + matmul) and naive (seven loops), forward and both backward functions
+// conv2d: each set's fast passes (im2col + matmul) and the naive seven loops, forward and both backward
 // ---------------------------------------------------------------------------------------------------------
 type Pad = number | 'same' | 'valid' | { top: number; bottom: number; left: number; right: number };
 interface ConvParams {
@@ -259,42 +236,42 @@ interface ConvParams {
   bias: boolean;
 }
 
-for (const c of load<ConvParams>('conv2d').cases) {
+function convCase(c: Case<ConvParams>, k: KernelSet, naive: boolean, P: string): void {
   const p = c.params;
-  for (const variant of ['fast', 'naive'] as const) {
-    test(`pytorch conv2d (${variant}): ${c.name}`, () => {
-      const P = `conv2d (${variant}) ${c.name}`;
-      const s = conv2dShape({ n: p.n, c: p.c, h: p.h, w: p.w, oc: p.oc, kh: p.kh, kw: p.kw, stride: p.stride, pad: p.pad });
-      const r = p.padResolved;
-      assert.deepEqual(
-        [s.padTop, s.padBottom, s.padLeft, s.padRight, s.oh, s.ow],
-        [r.top, r.bottom, r.left, r.right, p.oh, p.ow],
-        `${P}: conv2dShape resolved pad ${JSON.stringify(p.pad)} to the wrong padding or output size`,
-      );
-      const x = f32(c, 'x');
-      const w = f32(c, 'w');
-      const b = p.bias ? f32(c, 'b') : null;
-      const dy = f32(c, 'dy');
-      const y = new Float32Array(size(c, 'y'));
-      const dx = new Float32Array(x.length);
-      const dw = new Float32Array(w.length);
-      const db = p.bias ? new Float32Array(p.oc) : null;
-      if (variant === 'fast') {
-        const ws = new Float32Array(conv2dWorkspaceSize(s));
-        conv2dForward(y, x, w, b, s, ws);
-        conv2dBackwardInput(dx, dy, w, s, ws);
-        conv2dBackwardParams(dw, db, dy, x, s, ws);
-      } else {
-        conv2dForwardNaive(y, x, w, b, s);
-        conv2dBackwardInputNaive(dx, dy, w, s);
-        conv2dBackwardParamsNaive(dw, db, dy, x, s);
-      }
-      closeTo(y, c, 'y', P);
-      closeTo(dx, c, 'dx', P);
-      closeTo(dw, c, 'dw', P);
-      if (db) closeTo(db, c, 'db', P);
-    });
+  const s = conv2dShape({ n: p.n, c: p.c, h: p.h, w: p.w, oc: p.oc, kh: p.kh, kw: p.kw, stride: p.stride, pad: p.pad });
+  const r = p.padResolved;
+  assert.deepEqual(
+    [s.padTop, s.padBottom, s.padLeft, s.padRight, s.oh, s.ow],
+    [r.top, r.bottom, r.left, r.right, p.oh, p.ow],
+    `${P}: conv2dShape resolved pad ${JSON.stringify(p.pad)} to the wrong padding or output size`,
+  );
+  const x = f32(k, c, 'x');
+  const w = f32(k, c, 'w');
+  const b = p.bias ? f32(k, c, 'b') : null;
+  const dy = f32(k, c, 'dy');
+  const y = k.alloc.f32(size(c, 'y'));
+  const dx = k.alloc.f32(x.length);
+  const dw = k.alloc.f32(w.length);
+  const db = p.bias ? k.alloc.f32(p.oc) : null;
+  if (naive) {
+    conv2dForwardNaive(y, x, w, b, s);
+    conv2dBackwardInputNaive(dx, dy, w, s);
+    conv2dBackwardParamsNaive(dw, db, dy, x, s);
+  } else {
+    const ws = k.alloc.f32(k.conv2dWorkspaceSize(s));
+    k.conv2dForward(y, x, w, b, s, ws);
+    k.conv2dBackwardInput(dx, dy, w, s, ws);
+    k.conv2dBackwardParams(dw, db, dy, x, s, ws);
   }
+  closeTo(y, c, 'y', P);
+  closeTo(dx, c, 'dx', P);
+  closeTo(dw, c, 'dw', P);
+  if (db) closeTo(db, c, 'db', P);
+}
+
+for (const c of load<ConvParams>('conv2d').cases) {
+  test(`pytorch conv2d (naive): ${c.name}`, () => convCase(c, KERNEL_SETS[0].k, true, `conv2d (naive) ${c.name}`));
+  eachSet(`conv2d: ${c.name}`, (ks, k) => convCase(c, k, false, `conv2d (${ks.name}) ${c.name}`));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -315,23 +292,23 @@ interface PoolParams {
 
 for (const c of load<PoolParams>('pool').cases) {
   const p = c.params;
-  test(`pytorch pool: ${c.name}`, () => {
-    const P = `pool ${c.name}`;
+  eachSet(`pool: ${c.name}`, (ks, k) => {
+    const P = `pool (${ks.name}) ${c.name}`;
     const s = poolShape({ n: p.n, c: p.c, h: p.h, w: p.w, k: p.k, stride: p.stride, pad: p.pad });
     assert.deepEqual([s.oh, s.ow], [p.oh, p.ow], `${P}: output size`);
-    const x = f32(c, 'x');
-    const dy = f32(c, 'dy');
-    const y = new Float32Array(size(c, 'y'));
-    const dx = new Float32Array(x.length);
+    const x = f32(k, c, 'x');
+    const dy = f32(k, c, 'dy');
+    const y = k.alloc.f32(size(c, 'y'));
+    const dx = k.alloc.f32(x.length);
     if (p.kind === 'max') {
-      const argmax = new Int32Array(y.length);
-      maxPoolForward(y, argmax, x, s);
+      const argmax = k.alloc.i32(y.length);
+      k.maxPoolForward(y, argmax, x, s);
       // the inputs are all distinct, so the chosen element is unique and must be PyTorch's
       assert.deepEqual(Array.from(argmax), ref(c, 'argmax'), `${P}: argmax`);
-      maxPoolBackward(dx, dy, argmax, s);
+      k.maxPoolBackward(dx, dy, argmax, s);
     } else {
-      avgPoolForward(y, x, s);
-      avgPoolBackward(dx, dy, s);
+      k.avgPoolForward(y, x, s);
+      k.avgPoolBackward(dx, dy, s);
     }
     closeTo(y, c, 'y', P);
     closeTo(dx, c, 'dx', P);
@@ -352,24 +329,24 @@ interface SppParams {
 
 for (const c of load<SppParams>('spp').cases) {
   const p = c.params;
-  test(`pytorch spp: ${c.name}`, () => {
-    const P = `spp ${c.name}`;
+  eachSet(`spp: ${c.name}`, (ks, k) => {
+    const P = `spp (${ks.name}) ${c.name}`;
     const s = sppShape({ n: p.n, c: p.c, h: p.h, w: p.w, levels: p.levels });
     assert.equal(s.outPerSample, p.outPerSample, `${P}: outPerSample`);
-    const x = f32(c, 'x');
-    const y = new Float32Array(p.n * p.outPerSample);
-    const argmax = new Int32Array(y.length);
-    sppForward(y, argmax, x, s);
+    const x = f32(k, c, 'x');
+    const y = k.alloc.f32(p.n * p.outPerSample);
+    const argmax = k.alloc.i32(y.length);
+    k.sppForward(y, argmax, x, s);
     assert.deepEqual(Array.from(argmax), ref(c, 'argmax'), `${P}: argmax`);
     closeTo(y, c, 'y', P);
-    const dx = new Float32Array(x.length);
-    sppBackward(dx, f32(c, 'dy'), argmax, s);
+    const dx = k.alloc.f32(x.length);
+    k.sppBackward(dx, f32(k, c, 'dy'), argmax, s);
     closeTo(dx, c, 'dx', P);
   });
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// dense: y = x·Wᵀ + b, fast (through matmul) and naive
+// dense: y = x·Wᵀ + b, each set's (through its matmul) and the naive loops
 // ---------------------------------------------------------------------------------------------------------
 interface DenseParams {
   n: number;
@@ -378,34 +355,32 @@ interface DenseParams {
   bias: boolean;
 }
 
-const denseVariants = {
-  fast: { forward: denseForward, backwardInput: denseBackwardInput, backwardParams: denseBackwardParams },
-  naive: { forward: denseForwardNaive, backwardInput: denseBackwardInputNaive, backwardParams: denseBackwardParamsNaive },
-};
+type DenseKernels = Pick<KernelSet, 'denseForward' | 'denseBackwardInput' | 'denseBackwardParams'>;
+const denseNaive: DenseKernels = { denseForward: denseForwardNaive, denseBackwardInput: denseBackwardInputNaive, denseBackwardParams: denseBackwardParamsNaive };
+
+function denseCase(c: Case<DenseParams>, d: DenseKernels, k: KernelSet, P: string): void {
+  const p = c.params;
+  const s = denseShape({ n: p.n, inFeatures: p.inFeatures, outFeatures: p.outFeatures });
+  const x = f32(k, c, 'x');
+  const w = f32(k, c, 'w');
+  const b = p.bias ? f32(k, c, 'b') : null;
+  const dy = f32(k, c, 'dy');
+  const y = k.alloc.f32(p.n * p.outFeatures);
+  d.denseForward(y, x, w, b, s);
+  closeTo(y, c, 'y', P);
+  const dx = k.alloc.f32(x.length);
+  const dw = k.alloc.f32(w.length);
+  const db = p.bias ? k.alloc.f32(p.outFeatures) : null;
+  d.denseBackwardInput(dx, dy, w, s);
+  d.denseBackwardParams(dw, db, dy, x, s);
+  closeTo(dx, c, 'dx', P);
+  closeTo(dw, c, 'dw', P);
+  if (db) closeTo(db, c, 'db', P);
+}
 
 for (const c of load<DenseParams>('dense').cases) {
-  const p = c.params;
-  for (const [variant, k] of Object.entries(denseVariants)) {
-    test(`pytorch dense (${variant}): ${c.name}`, () => {
-      const P = `dense (${variant}) ${c.name}`;
-      const s = denseShape({ n: p.n, inFeatures: p.inFeatures, outFeatures: p.outFeatures });
-      const x = f32(c, 'x');
-      const w = f32(c, 'w');
-      const b = p.bias ? f32(c, 'b') : null;
-      const dy = f32(c, 'dy');
-      const y = new Float32Array(p.n * p.outFeatures);
-      k.forward(y, x, w, b, s);
-      closeTo(y, c, 'y', P);
-      const dx = new Float32Array(x.length);
-      const dw = new Float32Array(w.length);
-      const db = p.bias ? new Float32Array(p.outFeatures) : null;
-      k.backwardInput(dx, dy, w, s);
-      k.backwardParams(dw, db, dy, x, s);
-      closeTo(dx, c, 'dx', P);
-      closeTo(dw, c, 'dw', P);
-      if (db) closeTo(db, c, 'db', P);
-    });
-  }
+  test(`pytorch dense (naive): ${c.name}`, () => denseCase(c, denseNaive, KERNEL_SETS[0].k, `dense (naive) ${c.name}`));
+  eachSet(`dense: ${c.name}`, (ks, k) => denseCase(c, k, k, `dense (${ks.name}) ${c.name}`));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -421,60 +396,38 @@ interface ActParams {
   spatial?: number;
 }
 
-/** forward(y, x, count) and backward(dx, dy, y, count) of one elementwise activation with its parameter bound. */
-function elementwise(p: ActParams): {
-  forward: (y: Float32Array, x: Float32Array, count: number) => void;
-  backward: (dx: Float32Array, dy: Float32Array, y: Float32Array, count: number) => void;
-} {
-  switch (p.op) {
-    case 'elu':
-      return {
-        forward: (y, x, n) => eluForward(y, x, p.alpha!, n),
-        backward: (dx, dy, y, n) => eluBackward(dx, dy, y, p.alpha!, n),
-      };
-    case 'relu':
-      return { forward: reluForward, backward: reluBackward };
-    case 'leaky-relu':
-      return {
-        forward: (y, x, n) => leakyReluForward(y, x, p.slope!, n),
-        backward: (dx, dy, y, n) => leakyReluBackward(dx, dy, y, p.slope!, n),
-      };
-    case 'shifted-relu':
-      return { forward: shiftedReluForward, backward: shiftedReluBackward };
-    case 'selu':
-      return { forward: seluForward, backward: seluBackward };
-    case 'prelu':
-      throw new Error('prelu is not elementwise');
-  }
-}
+/** The fixture's op as the kernels' activation name. */
+const ACT_NAMES: Record<Exclude<ActParams['op'], 'prelu'>, ActivationName> = {
+  elu: 'elu', relu: 'relu', 'leaky-relu': 'lrelu', 'shifted-relu': 'srelu', selu: 'selu',
+};
 
 for (const c of load<ActParams>('activations').cases) {
   const p = c.params;
-  test(`pytorch activation: ${c.name}`, () => {
-    const P = `activation ${c.name}`;
-    const x = f32(c, 'x');
-    const dy = f32(c, 'dy');
-    const y = new Float32Array(x.length);
-    const dx = new Float32Array(x.length);
+  eachSet(`activation: ${c.name}`, (ks, k) => {
+    const P = `activation (${ks.name}) ${c.name}`;
+    const x = f32(k, c, 'x');
+    const dy = f32(k, c, 'dy');
+    const y = k.alloc.f32(x.length);
+    const dx = k.alloc.f32(x.length);
     if (p.op === 'prelu') {
-      const a = f32(c, 'a');
+      const a = f32(k, c, 'a');
       const s = { n: p.n!, c: p.c!, spatial: p.spatial! };
-      const da = new Float32Array(a.length);
-      preluForward(y, x, a, s);
-      preluBackward(dx, da, dy, x, a, s);
+      const da = k.alloc.f32(a.length);
+      k.preluForward(y, x, a, s);
+      k.preluBackward(dx, da, dy, x, a, s);
       closeTo(y, c, 'y', P);
       closeTo(dx, c, 'dx', P);
       closeTo(da, c, 'da', P);
       return;
     }
-    const { forward, backward } = elementwise(p);
-    forward(y, x, x.length);
+    const name = ACT_NAMES[p.op];
+    const param = p.alpha ?? p.slope;
+    k.activationForward(name, y, x, x.length, param);
     closeTo(y, c, 'y', P);
-    backward(dx, dy, y, x.length);
+    k.activationBackward(name, dx, dy, y, x.length, param);
     closeTo(dx, c, 'dx', P);
-    const inPlace = x.slice();
-    forward(inPlace, inPlace, inPlace.length);
-    close(inPlace, ref(c, 'y'), `${P}: y computed in place (y === x)`);
+    k.activationForward(name, x, x, x.length, param);
+    close(x, ref(c, 'y'), `${P}: y computed in place (y === x)`);
   });
 }
 
@@ -492,24 +445,26 @@ interface DropoutParams {
 
 for (const c of load<DropoutParams>('dropout').cases) {
   const p = c.params;
-  test(`pytorch ${c.name}`, () => {
-    const P = c.name;
-    const x = f32(c, 'x');
-    const dy = f32(c, 'dy');
+  eachSet(c.name, (ks, k) => {
+    const P = `${c.name} (${ks.name})`;
+    const x = f32(k, c, 'x');
+    const dy = f32(k, c, 'dy');
     const keep = ref(c, 'keep');
-    const y = new Float32Array(p.count);
-    const dx = new Float32Array(p.count);
+    const y = k.alloc.f32(p.count);
+    const dx = k.alloc.f32(p.count);
     if (p.kind === 'dropout') {
-      const mask = Float32Array.from(keep, (k) => (k ? 1 / (1 - p.rate) : 0)); // what dropoutMask writes
-      dropoutForward(y, x, mask, p.count);
-      dropoutBackward(dx, dy, mask, p.count);
+      const mask = k.alloc.f32(p.count);
+      mask.set(keep.map((kept) => (kept ? 1 / (1 - p.rate) : 0))); // what dropoutMask writes
+      k.dropoutForward(y, x, mask, p.count);
+      k.dropoutBackward(dx, dy, mask, p.count);
     } else {
       const coef = alphaDropoutCoefficients(p.rate);
       // both sides evaluate the same closed form in float64: only the last bits may differ
       close([coef.a, coef.b, coef.alphaPrime], [p.a!, p.b!, p.alphaPrime!], `${P}: coefficients a, b, α′`);
-      const keepMask = Uint8Array.from(keep);
-      alphaDropoutForward(y, x, keepMask, p.rate, p.count);
-      alphaDropoutBackward(dx, dy, keepMask, p.rate, p.count);
+      const keepMask = k.alloc.u8(p.count);
+      keepMask.set(keep);
+      k.alphaDropoutForward(y, x, keepMask, p.rate, p.count);
+      k.alphaDropoutBackward(dx, dy, keepMask, p.rate, p.count);
     }
     closeTo(y, c, 'y', P);
     closeTo(dx, c, 'dx', P);
@@ -530,43 +485,43 @@ interface BnParams {
 
 for (const c of load<BnParams>('batchnorm').cases) {
   const p = c.params;
-  test(`pytorch batchnorm: ${c.name}`, () => {
-    const P = `batchnorm ${c.name}`;
+  eachSet(`batchnorm: ${c.name}`, (ks, k) => {
+    const P = `batchnorm (${ks.name}) ${c.name}`;
     const s = { n: p.n, c: p.c, spatial: p.spatial };
-    const x = f32(c, 'x');
-    const gamma = f32(c, 'gamma');
-    const beta = f32(c, 'beta');
-    const y = new Float32Array(x.length);
+    const x = f32(k, c, 'x');
+    const gamma = f32(k, c, 'gamma');
+    const beta = f32(k, c, 'beta');
+    const y = k.alloc.f32(x.length);
     if (p.mode === 'eval') {
-      batchNormForwardEval(y, x, gamma, beta, f32(c, 'runMean'), f32(c, 'runVar'), s, p.eps);
+      k.batchNormForwardEval(y, x, gamma, beta, f32(k, c, 'runMean'), f32(k, c, 'runVar'), s, p.eps);
       closeTo(y, c, 'y', P);
       if (!c.tensors.dy) return;
-      const [dx, dgamma, dbeta] = [new Float32Array(x.length), new Float32Array(p.c), new Float32Array(p.c)];
-      batchNormBackwardEval(dx, dgamma, dbeta, f32(c, 'dy'), x, gamma, f32(c, 'runMean'), f32(c, 'runVar'), s, p.eps);
+      const [dx, dgamma, dbeta] = [k.alloc.f32(x.length), k.alloc.f32(p.c), k.alloc.f32(p.c)];
+      k.batchNormBackwardEval(dx, dgamma, dbeta, f32(k, c, 'dy'), x, gamma, f32(k, c, 'runMean'), f32(k, c, 'runVar'), s, p.eps);
       closeTo(dx, c, 'dx', P);
       closeTo(dgamma, c, 'dgamma', P);
       closeTo(dbeta, c, 'dbeta', P);
       return;
     }
-    const xhat = new Float32Array(x.length);
-    const mean = new Float32Array(p.c);
-    const invStd = new Float32Array(p.c);
-    batchNormForwardTrain(y, xhat, mean, invStd, x, gamma, beta, s, p.eps);
+    const xhat = k.alloc.f32(x.length);
+    const mean = k.alloc.f32(p.c);
+    const invStd = k.alloc.f32(p.c);
+    k.batchNormForwardTrain(y, xhat, mean, invStd, x, gamma, beta, s, p.eps);
     closeTo(y, c, 'y', P);
     closeTo(xhat, c, 'xhat', P);
     closeTo(mean, c, 'mean', P);
     closeTo(invStd, c, 'invStd', P);
 
-    const runMean = f32(c, 'runMean0');
-    const runVar = f32(c, 'runVar0');
-    batchNormUpdateRunning(runMean, runVar, mean, invStd, s, p.momentum!, p.eps);
+    const runMean = f32(k, c, 'runMean0');
+    const runVar = f32(k, c, 'runVar0');
+    k.batchNormUpdateRunning(runMean, runVar, mean, invStd, s, p.momentum!, p.eps);
     closeTo(runMean, c, 'runMean', P);
     closeTo(runVar, c, 'runVar', P);
 
-    const dx = new Float32Array(x.length);
-    const dgamma = new Float32Array(p.c);
-    const dbeta = new Float32Array(p.c);
-    batchNormBackward(dx, dgamma, dbeta, f32(c, 'dy'), xhat, invStd, gamma, s);
+    const dx = k.alloc.f32(x.length);
+    const dgamma = k.alloc.f32(p.c);
+    const dbeta = k.alloc.f32(p.c);
+    k.batchNormBackward(dx, dgamma, dbeta, f32(k, c, 'dy'), xhat, invStd, gamma, s);
     closeTo(dx, c, 'dx', P);
     closeTo(dgamma, c, 'dgamma', P);
     closeTo(dbeta, c, 'dbeta', P);
@@ -586,23 +541,23 @@ interface CenterParams {
 
 for (const c of load<CenterParams>('center').cases) {
   const p = c.params;
-  test(`pytorch center: ${c.name}`, () => {
-    const P = `center ${c.name}`;
+  eachSet(`center: ${c.name}`, (ks, k) => {
+    const P = `center (${ks.name}) ${c.name}`;
     const s = { n: p.n, c: p.c, spatial: p.spatial };
-    const x = f32(c, 'x');
-    const y = new Float32Array(x.length);
-    const dx = new Float32Array(x.length);
+    const x = f32(k, c, 'x');
+    const y = k.alloc.f32(x.length);
+    const dx = k.alloc.f32(x.length);
     if (p.mode === 'eval') {
-      centerForwardEval(y, x, f32(c, 'runMean'), s);
-      identityBackward(dx, f32(c, 'dy'), x.length); // what the layer's eval-mode backward calls
+      k.centerForwardEval(y, x, f32(k, c, 'runMean'), s);
+      k.identityBackward(dx, f32(k, c, 'dy'), x.length); // what the layer's eval-mode backward calls
     } else {
-      const mean = new Float32Array(p.c);
-      centerForwardTrain(y, mean, x, s);
+      const mean = k.alloc.f32(p.c);
+      k.centerForwardTrain(y, mean, x, s);
       closeTo(mean, c, 'mean', P);
-      const runMean = f32(c, 'runMean0');
-      centerUpdateRunning(runMean, mean, s, p.momentum!);
+      const runMean = f32(k, c, 'runMean0');
+      k.centerUpdateRunning(runMean, mean, s, p.momentum!);
       closeTo(runMean, c, 'runMean', P);
-      centerBackward(dx, f32(c, 'dy'), s);
+      k.centerBackward(dx, f32(k, c, 'dy'), s);
     }
     closeTo(y, c, 'y', P);
     closeTo(dx, c, 'dx', P);
@@ -623,8 +578,8 @@ interface LossParams {
 
 for (const c of load<LossParams>('losses').cases) {
   const p = c.params;
-  test(`pytorch loss: ${c.name}`, () => {
-    const P = `loss ${c.name}`;
+  eachSet(`loss: ${c.name}`, (ks, k) => {
+    const P = `loss (${ks.name}) ${c.name}`;
     let loss: number;
     let grad: Float32Array;
     let gradDefault: Float32Array; // with the default scale (1/n): the plain gradient of the mean
@@ -632,39 +587,39 @@ for (const c of load<LossParams>('losses').cases) {
     switch (p.loss) {
       case 'softmax-ce': {
         const { n, classes } = p as Required<LossParams>;
-        const logits = f32(c, 'logits');
-        const labels = i32(c, 'labels');
-        const probs = new Float32Array(logits.length);
-        loss = softmaxCrossEntropyForward(probs, logits, labels, n, classes);
+        const logits = f32(k, c, 'logits');
+        const labels = i32(k, c, 'labels');
+        const probs = k.alloc.f32(logits.length);
+        loss = k.softmaxCrossEntropyForward(probs, logits, labels, n, classes);
         closeTo(probs, c, 'probs', P);
-        grad = new Float32Array(logits.length);
-        softmaxCrossEntropyBackward(grad, probs, labels, n, classes, p.dy / n);
-        gradDefault = new Float32Array(logits.length);
-        softmaxCrossEntropyBackward(gradDefault, probs, labels, n, classes);
+        grad = k.alloc.f32(logits.length);
+        k.softmaxCrossEntropyBackward(grad, probs, labels, n, classes, p.dy / n);
+        gradDefault = k.alloc.f32(logits.length);
+        k.softmaxCrossEntropyBackward(gradDefault, probs, labels, n, classes);
         gradKey = 'dlogits';
         break;
       }
       case 'mse': {
         const count = p.count!;
-        const pred = f32(c, 'pred');
-        const target = f32(c, 'target');
-        loss = mseForward(pred, target, count);
-        grad = new Float32Array(count);
-        mseBackward(grad, pred, target, count, p.dy / count);
-        gradDefault = new Float32Array(count);
-        mseBackward(gradDefault, pred, target, count);
+        const pred = f32(k, c, 'pred');
+        const target = f32(k, c, 'target');
+        loss = k.mseForward(pred, target, count);
+        grad = k.alloc.f32(count);
+        k.mseBackward(grad, pred, target, count, p.dy / count);
+        gradDefault = k.alloc.f32(count);
+        k.mseBackward(gradDefault, pred, target, count);
         gradKey = 'dpred';
         break;
       }
       case 'bce-logits': {
         const count = p.count!;
-        const logits = f32(c, 'logits');
-        const target = f32(c, 'target');
-        loss = sigmoidCrossEntropyForward(logits, target, count);
-        grad = new Float32Array(count);
-        sigmoidCrossEntropyBackward(grad, logits, target, count, p.dy / count);
-        gradDefault = new Float32Array(count);
-        sigmoidCrossEntropyBackward(gradDefault, logits, target, count);
+        const logits = f32(k, c, 'logits');
+        const target = f32(k, c, 'target');
+        loss = k.sigmoidCrossEntropyForward(logits, target, count);
+        grad = k.alloc.f32(count);
+        k.sigmoidCrossEntropyBackward(grad, logits, target, count, p.dy / count);
+        gradDefault = k.alloc.f32(count);
+        k.sigmoidCrossEntropyBackward(gradDefault, logits, target, count);
         gradKey = 'dlogits';
         break;
       }

@@ -30,7 +30,7 @@ const cli = (typed: Partial<TrainOptions>): [TrainOptions, Set<string>] => [
 test('the options of a resume: fixed, changeable and not stored, as the design lists them', () => {
   const of = (rule: string) => Object.keys(RESUME_RULES).filter((k) => RESUME_RULES[k as keyof TrainOptions] === rule).sort();
   assert.deepEqual(of('fixed'), ['activation', 'alpha', 'augment', 'batch', 'batchNorm', 'data', 'dataSeed', 'dropout', 'lossReduction', 'microBatch', 'model', 'norm', 'optimizer', 'preprocess', 'seed', 'statsSubset', 'trainLimit', 'width']);
-  assert.deepEqual(of('changeable'), ['checkpointEvery', 'epochs', 'iterations', 'lr', 'momentum', 'nesterov', 'schedule', 'testLimit', 'weightDecay']);
+  assert.deepEqual(of('changeable'), ['checkpointEvery', 'epochs', 'iterations', 'kernels', 'lr', 'momentum', 'nesterov', 'schedule', 'testLimit', 'weightDecay']);
   assert.deepEqual(of('not stored'), ['out', 'quiet', 'resume', 'workers']);
   // the checkpoint keeps every stored option of the run and nothing else (not what a caller added, like --force)
   const stored = storedOptions({ ...run, force: true } as TrainOptions);
@@ -82,6 +82,17 @@ test('an option that cannot change mid-run is refused, naming the flag, both val
     const other = typeof v === 'number' ? v + 1 : typeof v === 'boolean' ? !v : v === undefined ? 1 : `${v}-other`;
     assert.throws(() => resolveResume(saved, { ...run, [key]: other }, 'all', WHERE), new RegExp(`the run's ${key} `), key);
   }
+});
+
+test('the kernels: kept without --kernels, a change with it; a run saved before the option existed was trained with ts', () => {
+  const simdRun = storedOptions({ ...run, kernels: 'simd' });
+  assert.equal(resolveResume(simdRun, ...cli({}), WHERE).options.kernels, 'simd');
+  const plan = resolveResume(simdRun, ...cli({ kernels: 'ts' }), WHERE);
+  assert.equal(formatChanges(plan.changes), '--kernels simd → ts');
+  assert.equal(plan.options.kernels, 'ts');
+  const { kernels: _, ...older } = simdRun;
+  assert.equal(resolveResume(older, ...cli({}), WHERE).options.kernels, 'ts');
+  assert.equal(formatChanges(resolveResume(older, ...cli({ kernels: 'simd' }), WHERE).changes), '--kernels ts → simd');
 });
 
 test('--epochs typed for a run that was given --iterations: the typed length wins', () => {

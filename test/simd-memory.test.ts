@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { ElunetError } from '../src/errors.js';
 import * as ts from '../src/kernels/index.js';
 import { Rng } from '../src/rng.js';
-import { SimdMemory, createSimdKernels, simdSupport, wasmFile } from '../src/simd/index.js';
+import { SimdMemory, createSimdKernels, resolveKernels, simdSupport, wasmFile } from '../src/simd/index.js';
 import { expectWithin, inMem, randomF32, simd, sumBound } from './util/simd.js';
 import type { WorkerJob } from './util/simd-worker.js';
 
@@ -60,6 +60,20 @@ function sections(bytes: Uint8Array): { ids: number[]; imports: string[] } {
   }
   return { ids, imports };
 }
+
+test('resolveKernels: simd by default where it runs, else ts with a note naming the reason; simd asked for where it cannot run is an error', () => {
+  const cannot = { ok: false as const, reason: 'this runtime has WebAssembly but not its SIMD extension' };
+  assert.deepEqual(resolveKernels(undefined, '--kernels', { ok: true }), { name: 'simd' });
+  assert.deepEqual(resolveKernels('ts', '--kernels', { ok: true }), { name: 'ts' });
+  assert.deepEqual(resolveKernels(undefined, '--kernels', cannot),
+    { name: 'ts', note: 'note: using the TypeScript kernels (--kernels ts): this runtime has WebAssembly but not its SIMD extension' });
+  assert.deepEqual(resolveKernels('ts', '--kernels', cannot), { name: 'ts' });
+  assert.throws(() => resolveKernels('simd', '--kernels', cannot),
+    (e: unknown) => e instanceof ElunetError && /--kernels simd: this runtime has WebAssembly but not its SIMD extension; use --kernels ts/.test((e as Error).message));
+  assert.throws(() => resolveKernels('gpu'), (e: unknown) => e instanceof ElunetError && /--kernels must be one of ts, simd, got 'gpu'/.test((e as Error).message));
+  // here (Node 20, the module built) the default is simd
+  assert.deepEqual(resolveKernels(undefined), { name: 'simd' });
+});
 
 test('the built module imports only env.memory, env.exp and env.log, and has no data section', () => {
   const { ids, imports } = sections(new Uint8Array(fs.readFileSync(wasmFile())));

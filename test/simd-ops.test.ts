@@ -2,14 +2,15 @@
  * The other SIMD kernels against their TypeScript twins: max pooling (src/simd/assembly/pool.ts: the same
  * values and argmax, ties and NaN included), batch norm (batchnorm.ts: float64 like the twin, ≤ 1 ulp),
  * softmax-cross-entropy (softmax-cross-entropy.ts: the same bits), the SGD and Adam updates (sgd.ts,
- * adam.ts: float32 against the twin's float64); finite-difference gradients where there is a backward.
+ * adam.ts: float32 against the twin's float64, on a segment that starts inside the buffer), the sum of
+ * gradient slots (accumulate.ts: the same bits); finite-difference gradients where there is a backward.
  * Tolerances: test/util/simd.ts.
  */
 import { test } from 'node:test';
 import * as ts from '../src/kernels/index.js';
 import { Rng } from '../src/rng.js';
 import { assertGradients } from './util/check.js';
-import { checkAdam, checkBatchNorm, checkMaxPool, checkSgd, checkSoftmax, inMem, inMemI32, randomF32, scoped, simd } from './util/simd.js';
+import { checkAccumulate, checkAdam, checkBatchNorm, checkMaxPool, checkSgd, checkSoftmax, inMem, inMemI32, randomF32, scoped, simd } from './util/simd.js';
 
 const k = simd();
 
@@ -31,6 +32,10 @@ test('simd SGD update (plain, momentum, Nesterov, weight decay) follows the twin
 
 test('simd Adam update follows the twin over three steps', () => {
   checkAdam(k, 40);
+});
+
+test('simd sum of gradient slots (and the identity backward): the same bits as the twin, NaN and ±∞ included', () => {
+  checkAccumulate(k, 60);
 });
 
 test('simd max pooling 2×2: the gradient lands on the maximum of each window (finite differences)', () => {

@@ -20,7 +20,7 @@ import { compileSimd } from '../src/simd/loader.js';
 import { createSimdKernels, type SimdKernels } from '../src/simd/index.js';
 import { measureExpm1Error } from '../bench/exp-error.js';
 import {
-  EXPM1_MAX_ULP, checkActivations, checkAdam, checkBatchNorm, checkConv, checkConvCase, checkMatmul, checkMatmulCase,
+  EXPM1_MAX_ULP, checkAccumulate, checkActivations, checkAdam, checkBatchNorm, checkConv, checkConvCase, checkMatmul, checkMatmulCase,
   checkMaxPool, checkSgd, checkSoftmax,
 } from './util/simd.js';
 
@@ -108,6 +108,9 @@ const plants: Plant[] = [
     find: 'f32x4.add(g, f32x4.mul(muv, v))', replace: 'f32x4.sub(g, f32x4.mul(muv, v))', check: (k) => checkSgd(k, 40) },
   { bug: 'Adam: the first moment mixes in β1·g instead of (1 − β1)·g (wrong coefficient)', file: 'adam.ts',
     find: 'f32x4.mul(c1, g)', replace: 'f32x4.mul(b1, g)', check: (k) => checkAdam(k, 30) },
+  { bug: 'slot sum: the scalar tail stores x instead of adding it (a missing accumulation)', file: 'vec.ts',
+    find: 'store<f32>(dst + off, load<f32>(dst + off) + load<f32>(src + off));', replace: 'store<f32>(dst + off, load<f32>(src + off));',
+    check: (k) => checkAccumulate(k, 40) },
 ];
 
 test('planted bugs: the unmutated sources, compiled the same way, pass every check used below', async () => {

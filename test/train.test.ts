@@ -1,6 +1,8 @@
 /**
  * The training loop: it learns, a resumed run continues exactly where it stopped, a diverging run stops with
- * a message naming the step and keeps the last good checkpoint, and the same seed gives the same run.
+ * a message naming the step and keeps the last good checkpoint, and the same seed gives the same run. The
+ * determinism and resume tests run with both kernel sets (test/util/kernel-sets.ts); a resume on the other
+ * set says that the continuation is not bit-identical.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +16,7 @@ import { LocalExecutor } from '../src/train/executor.js';
 import { loadCheckpoint } from '../src/io/checkpoint.js';
 import type { SampleSource } from '../src/train/batch.js';
 import { Rng } from '../src/rng.js';
+import { KERNEL_SETS } from './util/kernel-sets.js';
 
 const spec: ModelSpec = {
   name: 'tiny-cnn',
@@ -62,7 +65,7 @@ function options(runDir: string, over: Partial<LoopOptions> = {}): LoopOptions {
     microBatch: 10,
     seed: 4,
     augment: { pad: 1, flip: false },
-    makeOptimizer: (layout) => new Sgd(layout, { momentum: 0.9 }),
+    makeOptimizer: (layout, kernels) => new Sgd(layout, { momentum: 0.9, kernels }),
     lrAt: () => 0.05,
     statsSubset: 40,
     checkpointEvery: 0,
@@ -88,44 +91,62 @@ test('training learns the toy task and writes metrics and a checkpoint', async (
   assert.ok(Number.isFinite(last.medianUnitActivation));
 });
 
-test('the same seed gives the same run; another seed a different one', async () => {
-  const a = await trainLoop(options(tmp(), { epochs: 1 }));
-  const b = await trainLoop(options(tmp(), { epochs: 1 }));
-  const c = await trainLoop(options(tmp(), { epochs: 1, seed: 5 }));
-  assert.deepEqual(Array.from(a.net.params), Array.from(b.net.params));
-  assert.notDeepEqual(Array.from(a.net.params), Array.from(c.net.params));
-});
+for (const ks of KERNEL_SETS) {
+  test(`${ks.name}: the same seed gives the same run; another seed a different one`, { skip: ks.skip }, async () => {
+    const a = await trainLoop(options(tmp(), { epochs: 1, kernels: ks.make() }));
+    const b = await trainLoop(options(tmp(), { epochs: 1, kernels: ks.make() }));
+    const c = await trainLoop(options(tmp(), { epochs: 1, seed: 5, kernels: ks.make() }));
+    assert.deepEqual(Array.from(a.net.params), Array.from(b.net.params));
+    assert.notDeepEqual(Array.from(a.net.params), Array.from(c.net.params));
+  });
 
-test('a run killed mid-epoch and resumed ends with exactly the parameters of an uninterrupted run', async () => {
-  const whole = await trainLoop(options(tmp()));
+  test(`${ks.name}: a run killed mid-epoch and resumed ends with exactly the parameters of an uninterrupted run`, { skip: ks.skip }, async () => {
+    const whole = await trainLoop(options(tmp(), { kernels: ks.make() }));
+    const dir = tmp();
+    // "kill" the run at step 8 (epoch 2 of 3, steps 6..11): the executor throws, as a dying process would stop
+    await assert.rejects(
+      trainLoop(
+        options(dir, {
+          kernels: ks.make(),
+          checkpointEvery: 4,
+          makeExecutor: async (net) => {
+            const inner = new LocalExecutor(net, train, { microBatch: 10, seed: 4, augment: { pad: 1, flip: false } });
+            return {
+              workers: 1,
+              computeStep: (step, ids, g) => (step === 8 ? Promise.reject(new Error('killed')) : inner.computeStep(step, ids, g)),
+              evaluate: (src, ids) => inner.evaluate(src, ids),
+              close: () => inner.close(),
+            };
+          },
+        }),
+      ),
+      /killed/,
+    );
+    // the last checkpoint is the one from step 8 (checkpointEvery 4), not a half-written one
+    const ck = loadCheckpoint(join(dir, 'checkpoint'));
+    assert.equal((ck.meta as { training: { step: number } }).training.step, 8);
+    const resumed = await trainLoop(options(dir, { resume: true, kernels: ks.make() }));
+    assert.deepEqual(Array.from(resumed.net.params), Array.from(whole.net.params));
+    assert.deepEqual(
+      resumed.history.map((h) => [h.trainLoss, h.testLoss]),
+      whole.history.map((h) => [h.trainLoss, h.testLoss]),
+    );
+  });
+}
+
+test('a run resumed on the other kernel set continues, and says that the continuation is not bit-identical', { skip: KERNEL_SETS[1].skip }, async () => {
   const dir = tmp();
-  // "kill" the run at step 8 (epoch 2 of 3, steps 6..11): the executor throws, as a dying process would stop
-  await assert.rejects(
-    trainLoop(
-      options(dir, {
-        checkpointEvery: 4,
-        makeExecutor: async (net) => {
-          const inner = new LocalExecutor(net, train, { microBatch: 10, seed: 4, augment: { pad: 1, flip: false } });
-          return {
-            workers: 1,
-            computeStep: (step, ids, g) => (step === 8 ? Promise.reject(new Error('killed')) : inner.computeStep(step, ids, g)),
-            evaluate: (src, ids) => inner.evaluate(src, ids),
-            close: () => inner.close(),
-          };
-        },
-      }),
-    ),
-    /killed/,
-  );
-  // the last checkpoint is the one from step 8 (checkpointEvery 4), not a half-written one
-  const ck = loadCheckpoint(join(dir, 'checkpoint'));
-  assert.equal((ck.meta as { training: { step: number } }).training.step, 8);
-  const resumed = await trainLoop(options(dir, { resume: true }));
-  assert.deepEqual(Array.from(resumed.net.params), Array.from(whole.net.params));
-  assert.deepEqual(
-    resumed.history.map((h) => [h.trainLoss, h.testLoss]),
-    whole.history.map((h) => [h.trainLoss, h.testLoss]),
-  );
+  // the kernels a run records are in its options (runTraining stores them there)
+  await trainLoop(options(dir, { epochs: 1, meta: { options: { kernels: 'ts' } } }));
+  const lines: string[] = [];
+  const r = await trainLoop(options(dir, { epochs: 2, resume: true, kernels: KERNEL_SETS[1].make(), log: (l) => lines.push(l),
+    meta: { options: { kernels: 'simd' } } }));
+  assert.equal(r.history.length, 2);
+  assert.ok(lines.some((l) => /computed with the 'ts' kernels and continue with 'simd'.*not bit-identical/.test(l)), lines.join('\n'));
+  // the same set again: no note
+  const quiet: string[] = [];
+  await trainLoop(options(dir, { epochs: 3, resume: true, kernels: KERNEL_SETS[1].make(), log: (l) => quiet.push(l), meta: { options: { kernels: 'simd' } } }));
+  assert.ok(!quiet.some((l) => /not bit-identical/.test(l)), quiet.join('\n'));
 });
 
 test('a diverging run stops with a message naming the step, and the last good checkpoint stays', async () => {

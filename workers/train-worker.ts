@@ -1,18 +1,23 @@
 /**
- * A training worker (piscina), by the step protocol of src/parallel/protocol.ts. It builds the network once
- * over the shared buffers it is given, keeps its own activation workspace, and answers one message per step
- * by claiming micro-batches until none is left; the gradient of each goes into that micro-batch's shared
- * slot. It never writes the parameters.
+ * A training worker (piscina), by the step protocol of src/parallel/protocol.ts. It makes its kernel set on
+ * the run's memory and builds the network once over the shared buffers it is given, keeps its own activation
+ * workspace, and answers one message per step by claiming micro-batches until none is left; the gradient of
+ * each goes into that micro-batch's shared slot. It never writes the parameters.
  */
 import { workerData } from 'piscina';
 import { Network } from '../src/model/network.js';
 import { allocMicroBatchBuffers, runMicroBatch } from '../src/train/microbatch.js';
 import { evaluate } from '../src/train/evaluate.js';
 import type { EvalReply, StepReply, Task, WorkerInit } from '../src/parallel/protocol.js';
+import { joinKernels, receiveArray } from '../src/parallel/shared-kernels.js';
 
 const init = workerData as WorkerInit;
-const net = new Network(init.spec, { maxBatch: init.microBatch, params: init.params, state: init.state });
-const buf = allocMicroBatchBuffers(init.sources.train, init.microBatch);
+const kernels = joinKernels(init.kernels);
+const params = receiveArray(kernels, init.params);
+const state = receiveArray(kernels, init.state);
+const slots = receiveArray(kernels, init.slots);
+const net = new Network(init.spec, { maxBatch: init.microBatch, params, state, kernels });
+const buf = allocMicroBatchBuffers(init.sources.train, init.microBatch, kernels.alloc);
 const P = net.paramCount;
 
 export default function run(task: Task): StepReply | EvalReply {
@@ -26,7 +31,7 @@ export default function run(task: Task): StepReply | EvalReply {
     const micro: StepReply['micro'] = [];
     for (let j = Atomics.add(init.claim, 0, 1); j < task.K; j = Atomics.add(init.claim, 0, 1)) {
       const r = runMicroBatch(net, init.sources.train, task.ids, j * m, Math.min(m, B - j * m), B, init.seed, task.step, init.augment, buf);
-      init.slots.set(net.grads, j * P);
+      slots.set(net.grads, j * P);
       micro.push({ j, loss: r.loss, top1: r.top1, topk: r.topk, stats: Float32Array.from(net.batchStats()) });
     }
     return { kind: 'step', micro };

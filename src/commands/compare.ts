@@ -2,6 +2,6 @@
 import type { TrainOptions } from '../run/setup.js';
 import { compareRuns } from '../run/compare.js';
 
-export async function compareCommand(opts: TrainOptions & { activations: string; out: string }): Promise<void> {
+export async function compareCommand(opts: Omit<TrainOptions, 'kernels'> & { kernels?: string; activations: string; out: string }): Promise<void> {
   await compareRuns(opts, (line) => console.log(line));
 }

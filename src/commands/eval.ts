@@ -4,9 +4,13 @@ import { applyPreprocessor } from '../data/preprocess.js';
 import { ElunetError } from '../errors.js';
 import { evaluate, evalOutcome } from '../train/evaluate.js';
 import { loadRun } from '../run/load-run.js';
+import { recordedKernels } from '../run/folder.js';
+import { kernelsForRun } from '../run/setup.js';
+import { kernelsByName } from '../simd/index.js';
 
-export function evalCommand(runDir: string, opts: { data?: string }): void {
-  const run = loadRun(runDir, 64);
+export function evalCommand(runDir: string, opts: { data?: string; kernels?: string }): void {
+  const kernels = kernelsByName(kernelsForRun(opts.kernels, recordedKernels(runDir), (l) => console.log(l)));
+  const run = loadRun(runDir, 64, kernels);
   const source: string = opts.data ?? run.meta.options?.data ?? 'mnist';
   const split = loadDataset(source, { seed: run.meta.options?.dataSeed ?? 0 });
   const test = split.test;

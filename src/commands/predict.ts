@@ -5,9 +5,13 @@ import { DataError } from '../errors.js';
 import { applyPreprocessor } from '../data/preprocess.js';
 import { resizeBilinear } from '../data/png-folder.js';
 import { loadRun } from '../run/load-run.js';
+import { recordedKernels } from '../run/folder.js';
+import { kernelsForRun } from '../run/setup.js';
+import { kernelsByName } from '../simd/index.js';
 
-export function predictCommand(runDir: string, files: string[], opts: { top: number }): void {
-  const run = loadRun(runDir, 1);
+export function predictCommand(runDir: string, files: string[], opts: { top: number; kernels?: string }): void {
+  const kernels = kernelsByName(kernelsForRun(opts.kernels, recordedKernels(runDir), (l) => console.log(l)));
+  const run = loadRun(runDir, 1, kernels);
   if (run.spec.loss !== 'softmax-ce') throw new DataError(`${runDir}: this model (${run.spec.name}) reconstructs images; predict needs a classifier`);
   const [c, h, w] = run.spec.input;
   for (const file of files) {

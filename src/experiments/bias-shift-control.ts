@@ -109,7 +109,7 @@ export async function runBiasShiftControl(raw: Record<string, unknown>): Promise
   const base = {
     model: 'mnist-mlp', data, width: 1, batchNorm: false, dropout: false, preprocess: 'none' as const, augment: 'none' as const,
     epochs, batch: 64, microBatch: 16, optimizer: 'sgd' as const, lr: 0.01, momentum: 0, nesterov: false, weightDecay: 0,
-    schedule: 'constant', workers: o.workers, statsSubset: s.statsSubset, trainLimit: s.trainLimit, testLimit: s.testLimit,
+    schedule: 'constant', workers: o.workers, kernels: o.kernels, statsSubset: s.statsSubset, trainLimit: s.trainLimit, testLimit: s.testLimit,
     resume: true, checkpointEvery: 0,
   };
   o.log(`bias-shift-control (docs/theory.md §8, on the Fig. 2 setup), scale ${o.scale}: ${SETTINGS.length} settings × ${runs} runs × ${epochs} epochs on ${data}, ` +
@@ -154,6 +154,7 @@ function couplingOf(r: RunOutcome, s: ControlScale, data: string, getData: () =>
   const t0 = Date.now();
   const { train } = getData();
   const n = Math.min(s.couplingSamples, train.n);
+  // with the TypeScript kernels whatever the run trained with: κ is then the same number on any machine
   const { net } = loadRun(r.dir, 1);
   const size = train.c * train.h * train.w;
   const layers = measureCoupling(net, train.images.subarray(0, n * size), n, { unitsPerLayer: s.unitsPerLayer });

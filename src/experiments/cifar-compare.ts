@@ -70,7 +70,7 @@ export async function runCifarCompare(raw: Record<string, unknown>): Promise<voi
   const base = {
     model: 'cifar-11', data, width: s.width, dropout: true, preprocess: s.preprocess, augment: 'crop+flip' as const,
     epochs, iterations, batch: s.batch, microBatch: s.microBatch, optimizer: 'sgd' as const, lr: 0.01, momentum: 0.9, nesterov: false,
-    weightDecay: 5e-4, schedule: 'paper-cifar@RUN', workers: o.workers, statsSubset: s.statsSubset, trainLimit: s.trainLimit,
+    weightDecay: 5e-4, schedule: 'paper-cifar@RUN', workers: o.workers, kernels: o.kernels, statsSubset: s.statsSubset, trainLimit: s.trainLimit,
     testLimit: s.testLimit, resume: true, checkpointEvery: 0,
   };
   const settings = CIFAR_ACTIVATIONS.flatMap((a) => [{ act: a, bn: false }, { act: a, bn: true }]);

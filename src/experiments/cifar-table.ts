@@ -67,7 +67,7 @@ export async function runCifarTable(raw: Record<string, unknown>): Promise<void>
     model: 'cifar-18', data, width: s.width, batchNorm: false, dropout: true, preprocess: s.preprocess, augment: 'crop+flip' as const,
     epochs, iterations, batch: s.batch, microBatch: s.microBatch, optimizer: 'sgd' as const, lr: 0.01, momentum: 0.9, nesterov: false,
     // lr ÷ 10 at 35k of the assumed 125k iterations, i.e. at 28 % of the run
-    weightDecay: 5e-4, schedule: 'steps:{0.28}:0.001', workers: o.workers, statsSubset: 250,
+    weightDecay: 5e-4, schedule: 'steps:{0.28}:0.001', workers: o.workers, kernels: o.kernels, statsSubset: 250,
     trainLimit: s.trainLimit, testLimit: s.testLimit, resume: true, checkpointEvery: 0,
   };
   o.log(`cifar-table (paper §4.3, Table 1), scale ${o.scale}: cifar-18 ELU, width ${s.width}, ${iterations ?? `${epochs} epochs`}, ${runs} run(s), on ${data}, out ${o.out}`);

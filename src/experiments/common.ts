@@ -17,7 +17,8 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ElunetError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { TRAIN_DEFAULTS, buildSpec, defaultWorkers, prepareData, runTraining, totalSteps, type PreparedData, type TrainOptions } from '../run/setup.js';
+import { TRAIN_DEFAULTS, buildSpec, chooseKernels, defaultWorkers, prepareData, runTraining, totalSteps, type PreparedData, type TrainOptions } from '../run/setup.js';
+import type { KernelsName } from '../simd/index.js';
 import { readMetrics, TrainingDiverged, type EpochMetrics } from '../train/loop.js';
 import { expandSpec } from '../model/spec.js';
 import { stretchSchedule } from '../optim/index.js';
@@ -35,6 +36,8 @@ export interface ExperimentOptions {
   scale: Scale;
   out: string;
   workers: number;
+  /** the kernels every run trains with (--kernels, else simd where this runtime runs it) */
+  kernels: KernelsName;
   runs?: number;
   epochs?: number;
   data?: string;
@@ -56,29 +59,32 @@ export function experimentOptions(name: string, raw: Record<string, unknown>): E
     return v as number;
   };
   const quiet = Boolean(raw.quiet);
+  const log = typeof raw.log === 'function' ? (raw.log as (l: string) => void) : quiet ? () => {} : (l: string) => console.log(l);
   return {
     name,
     scale,
     out: typeof raw.out === 'string' && raw.out ? raw.out : join('reports', name),
     workers: posInt('workers') ?? defaultWorkers(),
+    kernels: chooseKernels(raw.kernels === undefined ? undefined : String(raw.kernels), log),
     runs: posInt('runs'),
     epochs: posInt('epochs'),
     data: typeof raw.data === 'string' && raw.data ? raw.data : undefined,
     resume: raw.resume === undefined ? true : Boolean(raw.resume),
     quiet,
-    log: typeof raw.log === 'function' ? (raw.log as (l: string) => void) : quiet ? () => {} : (l: string) => console.log(l),
+    log,
   };
 }
 
 /**
- * The command that re-creates this report: `elunet experiment <name> --scale … [--runs …] [--epochs …]
- * [--data …] [--out …]`, with --out only when it is not the default reports/<name>. The worker count and
- * --no-resume are left out because neither changes a number. A path with a space or a shell character is
+ * The command that re-creates this report: `elunet experiment <name> --scale … --kernels … [--runs …]
+ * [--epochs …] [--data …] [--out …]`, with --out only when it is not the default reports/<name>. The kernels
+ * are always named (the two sets round differently, so the numbers are those of one set); the worker count
+ * and --no-resume are left out because neither changes a number. A path with a space or a shell character is
  * single-quoted so that the line can be pasted.
  */
 export function commandLine(o: ExperimentOptions): string {
   const word = (v: string): string => (/^[\w./:@%+=,-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
-  const parts = [`elunet experiment ${o.name} --scale ${o.scale}`];
+  const parts = [`elunet experiment ${o.name} --scale ${o.scale} --kernels ${o.kernels}`];
   if (o.runs !== undefined) parts.push(`--runs ${o.runs}`);
   if (o.epochs !== undefined) parts.push(`--epochs ${o.epochs}`);
   if (o.data !== undefined) parts.push(`--data ${word(o.data)}`);
@@ -146,9 +152,14 @@ interface RunRecord {
   error?: string;
 }
 
-/** The settings that make two runs the same run (everything but threads, folder, chattiness and, mostly, length). */
+/**
+ * The settings that make two runs the same run (everything but threads, folder, chattiness, the kernels and,
+ * mostly, length). The kernels change a run only in rounding, so a finished run is reused whatever kernels it
+ * was trained with (its checkpoint records them), and a run cut off half-way continues with this experiment's
+ * (trainLoop notes that the continuation is then not bit-identical).
+ */
 function fingerprint(o: TrainOptions): Record<string, unknown> {
-  const { epochs, iterations, workers: _w, out: _o, resume: _r, quiet: _q, checkpointEvery: _c, ...rest } = o;
+  const { epochs, iterations, workers: _w, kernels: _k, out: _o, resume: _r, quiet: _q, checkpointEvery: _c, ...rest } = o;
   // A schedule stretched to the run ('…@RUN', '{f}') differs with the run's length, so a longer run is a
   // different run; with a fixed schedule a longer run is the shorter one continued.
   const stretched = /@RUN$|\{/.test(o.schedule);

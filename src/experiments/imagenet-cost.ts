@@ -20,6 +20,8 @@ import { expandSpec } from '../model/spec.js';
 import { layoutFor } from '../model/params.js';
 import { Network } from '../model/network.js';
 import { makeOptimizerFactory } from '../run/setup.js';
+import { type KernelSet, tsKernels } from '../kernels/kernel-set.js';
+import { kernelsByName } from '../simd/index.js';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
 import { imageGrid } from '../report/grid.js';
@@ -133,14 +135,15 @@ export function imagenetParamCounts(): { total: number; conv: number; dense: num
  * rounds (src/stats/timing.ts); each measurement is the mean of `iters` iterations. Both nets start from the
  * same weights (seed 0) and see the same batch.
  */
-export function timeIterations(s: Pick<CostScale, 'timeWidth' | 'timeInput' | 'timeBatch' | 'rounds' | 'iters'>, log: (l: string) => void): Rounds {
+export function timeIterations(s: Pick<CostScale, 'timeWidth' | 'timeInput' | 'timeBatch' | 'rounds' | 'iters'>, log: (l: string) => void,
+                               kernels: KernelSet = tsKernels): Rounds {
   const n = s.timeBatch;
   const acts: ActivationName[] = ['elu', 'relu'];
   const nets = acts.map((a) => {
     const spec = models['imagenet-15'].build({ activation: a, width: s.timeWidth, input: [3, s.timeInput, s.timeInput] });
-    const net = new Network(spec, { maxBatch: n });
+    const net = new Network(spec, { maxBatch: n, kernels });
     net.initParams(0);
-    const opt = makeOptimizerFactory({ optimizer: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 5e-4 })(net.layout);
+    const opt = makeOptimizerFactory({ optimizer: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 5e-4 })(net.layout, kernels);
     return { net, opt };
   });
   const rng = new Rng(1);
@@ -181,7 +184,7 @@ export async function runImagenetCost(raw: Record<string, unknown>): Promise<voi
   const timingSpec = models['imagenet-15'].build({ activation: 'elu', width: s.timeWidth, input: [3, s.timeInput, s.timeInput] });
   const timingParams = specParamCount(timingSpec);
   o.log(`timing: width ${s.timeWidth}, ${s.timeInput}×${s.timeInput}, batch ${s.timeBatch}, ${timingParams.toLocaleString('en-US')} parameters, ${s.rounds} ABBA rounds (1 thread)`);
-  const rounds = timeIterations(s, o.log);
+  const rounds = timeIterations(s, o.log, kernelsByName(o.kernels));
   const times = { elu: rounds.a, relu: rounds.b };
   const eluT = median(times.elu);
   const reluT = median(times.relu);
@@ -193,7 +196,7 @@ export async function runImagenetCost(raw: Record<string, unknown>): Promise<voi
   const base = {
     model: 'imagenet-15', data: dataDir, width: s.trainWidth, batchNorm: false, dropout: true, preprocess: 'mean' as const, augment: 'crop+flip' as const,
     epochs, batch: s.batch, microBatch: 8, optimizer: 'sgd' as const, lr: s.lr, momentum: 0.9, nesterov: false, weightDecay: 5e-4,
-    schedule: 'constant', workers: o.workers, statsSubset: 200, resume: true, checkpointEvery: 0,
+    schedule: 'constant', workers: o.workers, kernels: o.kernels, statsSubset: 200, resume: true, checkpointEvery: 0,
   };
   const getData = lazyData(base, o.workers > 1, o.log);
   const outcomes: RunOutcome[] = [];

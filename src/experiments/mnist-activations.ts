@@ -70,7 +70,7 @@ export async function runMnistActivations(raw: Record<string, unknown>): Promise
   const base = {
     model: 'mnist-mlp', data, width: 1, batchNorm: false, dropout: false, preprocess: 'none' as const, augment: 'none' as const,
     epochs, batch: 64, microBatch: 16, optimizer: 'sgd' as const, lr: 0.01, momentum: 0, nesterov: false, weightDecay: 0,
-    schedule: 'constant', workers: o.workers, statsSubset: s.statsSubset, trainLimit: s.trainLimit, testLimit: s.testLimit,
+    schedule: 'constant', workers: o.workers, kernels: o.kernels, statsSubset: s.statsSubset, trainLimit: s.trainLimit, testLimit: s.testLimit,
     resume: true, checkpointEvery: 0,
   };
   o.log(`mnist-activations (paper §4.1.1, Fig. 2), scale ${o.scale}: ${ACTIVATIONS.length} activations × ${runs} runs × ${epochs} epochs on ${data}, ${o.workers} worker(s), out ${o.out}`);

@@ -75,7 +75,7 @@ export async function runMnistAutoencoder(raw: Record<string, unknown>): Promise
   const base = {
     model: 'mnist-autoencoder', lossReduction: 'mean' as const, data, width: s.width, batchNorm: false, dropout: false, preprocess: 'none' as const, augment: 'none' as const,
     epochs, batch: 64, microBatch: 16, optimizer: 'sgd' as const, momentum: 0, nesterov: false, weightDecay: 0,
-    schedule: 'constant', workers: o.workers, statsSubset: s.statsSubset, trainLimit: s.trainLimit, testLimit: s.testLimit,
+    schedule: 'constant', workers: o.workers, kernels: o.kernels, statsSubset: s.statsSubset, trainLimit: s.trainLimit, testLimit: s.testLimit,
     resume: true, checkpointEvery: 0,
   };
   const total = AE_LRS.length * AE_ACTIVATIONS.length * runs;

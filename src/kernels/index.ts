@@ -26,5 +26,8 @@ export * from './center.js';
 export * from './softmax-cross-entropy.js';
 export * from './mse.js';
 export * from './sigmoid-cross-entropy.js';
+export * from './sgd.js';
+export * from './adam.js';
+export * from './accumulate.js';
 export * from './init.js';
 export * from './kernel-set.js';

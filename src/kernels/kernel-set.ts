@@ -8,16 +8,19 @@
  *
  * `alloc` is the allocation hook. Every array a Network allocates — activations, the two gradient buffers,
  * the input gradient, the convolution workspace, batch-norm scratch, dropout masks, pooling argmax, the loss's
- * probabilities, and params/grads/state when the caller does not supply them — comes from the set's `alloc`.
- * A set whose kernels can only read and write their own memory (a WebAssembly memory) hands out views into
- * that memory; tsKernels hands out plain arrays. Arrays the caller supplies (the input batch, targets, shared
- * params) are used as given.
+ * probabilities, and params/grads/state when the caller does not supply them — comes from the set's `alloc`,
+ * and so does the optimizer's state. A set whose kernels can only read and write their own memory (a
+ * WebAssembly memory) hands out views into that memory; tsKernels hands out plain arrays. An array the caller
+ * supplies (the input batch, the targets) is used as given when `alloc.holds` it, and copied into one of the
+ * set's own otherwise (the Network does this, once per call, for the few arrays a caller hands it).
  *
- * The list below is exactly what the layers and losses call; shape records (conv2dShape, …) are plain data
- * and are built by the shape functions directly, whatever the set. Kernels import nothing of the model, and
- * this file only gathers them.
+ * The list below is exactly what the layers, the losses, the optimizers and the sum of gradient slots call;
+ * shape records (conv2dShape, …) are plain data and are built by the shape functions directly, whatever the
+ * set. Kernels import nothing of the model, and this file only gathers them.
  */
+import { accumulate } from './accumulate.js';
 import { activationBackward, activationForward } from './activation.js';
+import { adamUpdate } from './adam.js';
 import { alphaDropoutBackward, alphaDropoutForward, alphaDropoutMask } from './alpha-dropout.js';
 import {
   batchNormBackward,
@@ -37,6 +40,7 @@ import { identityBackward, identityForward } from './identity.js';
 import { mseBackward, mseForward } from './mse.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from './pool.js';
 import { preluBackward, preluForward } from './prelu.js';
+import { sgdUpdate } from './sgd.js';
 import { sigmoidCrossEntropyBackward, sigmoidCrossEntropyForward } from './sigmoid-cross-entropy.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './softmax-cross-entropy.js';
 import { sppBackward, sppForward } from './spp.js';
@@ -46,13 +50,19 @@ export interface Allocator {
   f32(n: number): Float32Array;
   i32(n: number): Int32Array;
   u8(n: number): Uint8Array;
+  /** whether the set's kernels can take `a` as it is (it lives in their memory) */
+  holds(a: ArrayBufferView): boolean;
+  /** its arrays live on SharedArrayBuffers, which worker threads can share (src/parallel/) */
+  readonly shared: boolean;
 }
 
-/** Plain JavaScript arrays. */
+/** Plain JavaScript arrays; the TypeScript kernels take any array. */
 export const heapAllocator: Allocator = {
   f32: (n) => new Float32Array(n),
   i32: (n) => new Int32Array(n),
   u8: (n) => new Uint8Array(n),
+  holds: () => true,
+  shared: false,
 };
 
 export interface KernelSet {
@@ -103,6 +113,9 @@ export interface KernelSet {
   mseBackward: typeof mseBackward;
   sigmoidCrossEntropyForward: typeof sigmoidCrossEntropyForward;
   sigmoidCrossEntropyBackward: typeof sigmoidCrossEntropyBackward;
+  sgdUpdate: typeof sgdUpdate;
+  adamUpdate: typeof adamUpdate;
+  accumulate: typeof accumulate;
 }
 
 /** The TypeScript kernels of this folder: the readable reference. */
@@ -153,4 +166,7 @@ export const tsKernels: KernelSet = {
   mseBackward,
   sigmoidCrossEntropyForward,
   sigmoidCrossEntropyBackward,
+  sgdUpdate,
+  adamUpdate,
+  accumulate,
 };

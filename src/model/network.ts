@@ -11,7 +11,9 @@
  * one flat buffer with named views (params.ts), and each layer is built by its implementation (layers/) and
  * given its place in the value and gradient buffers (wiring.ts). Forward is then a loop over the layers and
  * backward the same loop reversed; neither knows what a layer does, and neither allocates. Kernels are called
- * through the KernelSet `kernels` (default tsKernels), whose `alloc` gives every array the network makes.
+ * through the KernelSet `kernels` (default tsKernels), whose `alloc` gives every array the network makes. An
+ * input or a target the caller hands in that the set's kernels cannot take as it is (a plain array, for kernels
+ * that only see their WebAssembly memory) is copied into a buffer of the set's, made on first need and reused.
  *
  * 'train' mode: dropout draws masks, BN and centring use the batch's statistics; 'eval': dropout is the
  * identity, BN and centring use their running statistics. forward never updates those: the caller takes
@@ -80,6 +82,8 @@ export class Network {
   private readonly reduction: Reduction;
   private readonly probs: Float32Array;
   private readonly plans = new Map<number, Plan>();
+  /** copies of the caller's input and target, for a set whose kernels cannot take them as they are */
+  private staged: { x?: Float32Array; labels?: Int32Array; values?: Float32Array } = {};
   private lastN = 0;
   private lastMode: 'train' | 'eval' | null = null;
   private statsValid = false;
@@ -168,7 +172,7 @@ export class Network {
     const train = mode === 'train';
     const { passes, output } = this.plan(n);
     const { nodes, vals } = this.w;
-    vals[0] = x;
+    vals[0] = this.held(x, n * this.inputSize);
     if (train && this.w.masked.length > 0) this.drawMasks(n, keys);
     for (let i = 0; i < nodes.length; i++) {
       const nd = nodes[i];
@@ -197,6 +201,29 @@ export class Network {
     }
   }
 
+  /**
+   * `a` itself when the kernel set can take it, else its first `count` values copied into the set's own
+   * buffer of its kind (input, labels or float targets), made once for maxBatch samples.
+   */
+  private held<T extends Float32Array | Int32Array>(a: T, count: number, kind: 'x' | 'labels' | 'values' = 'x'): T {
+    const alloc = this.kernels.alloc;
+    if (alloc.holds(a)) return a;
+    const st = this.staged;
+    let copy: Float32Array | Int32Array;
+    if (kind === 'labels') copy = st.labels ??= alloc.i32(this.maxBatch);
+    else if (kind === 'values') copy = st.values ??= alloc.f32(this.maxBatch * this.outputSize);
+    else copy = st.x ??= alloc.f32(this.maxBatch * this.inputSize);
+    copy.set(a.subarray(0, count));
+    return copy as T;
+  }
+
+  /** The loss target, copied where the kernels can read it when they cannot read it where it is. */
+  private heldTarget(t: Int32Array | Float32Array, n: number): Int32Array | Float32Array {
+    if (t instanceof Int32Array) return t.length >= n ? this.held(t, n, 'labels') : t;
+    if (t instanceof Float32Array) return t.length >= n * this.outputSize ? this.held(t, n * this.outputSize, 'values') : t;
+    return t; // the loss names what it expected
+  }
+
   private checkLast(what: string, n: number): void {
     if (this.lastMode === null) throw new ElunetError(`Network '${this.spec.name}': ${what} needs a forward first`);
     if (n !== this.lastN) {
@@ -208,7 +235,7 @@ export class Network {
   loss(target: Int32Array | Float32Array, n: number): number {
     this.checkLast('loss', n);
     const out = this.plan(n).output;
-    return this.lossImpl.forward(this.kernels, this.probs, out, target, n, this.outputSize, this.reduction, `Network '${this.spec.name}': loss`);
+    return this.lossImpl.forward(this.kernels, this.probs, out, this.heldTarget(target, n), n, this.outputSize, this.reduction, `Network '${this.spec.name}': loss`);
   }
 
   /** The softmax probabilities computed by the last loss() or backward() of a softmax-ce model: (n, classes). */
@@ -229,7 +256,7 @@ export class Network {
     const { nodes, vals, slotGrad } = this.w;
     const g = slotGrad[nodes[nodes.length - 1].outSlot];
     g.fill(0, 0, n * this.outputSize);
-    this.lossImpl.backward(this.kernels, g, this.probs, output, target, n, this.outputSize, this.reduction, scale, `Network '${this.spec.name}': backward`);
+    this.lossImpl.backward(this.kernels, g, this.probs, output, this.heldTarget(target, n), n, this.outputSize, this.reduction, scale, `Network '${this.spec.name}': backward`);
     for (let i = nodes.length - 1; i >= 0; i--) {
       const nd = nodes[i];
       if (nd.alias) continue; // same values, same gradient

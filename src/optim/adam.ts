@@ -13,8 +13,13 @@
  * The bias corrections 1 − βᵗ undo the pull of the zero initial moments towards 0 in the first steps; ε is
  * added after the correction of √v, exactly where PyTorch adds it, so the first step moves every parameter
  * by ≈ lr·sign(g′) (for |g′| ≫ ε). State names follow PyTorch: exp_avg (m), exp_avg_sq (v).
+ *
+ * The loop itself is a kernel (adamUpdate, src/kernels/adam.ts), called once per weight-decay segment through
+ * the KernelSet the optimizer is given, which also allocates the moments (in its WebAssembly memory, for the
+ * SIMD set).
  */
 import { ShapeError } from '../errors.js';
+import { type KernelSet, tsKernels } from '../kernels/kernel-set.js';
 import {
   checkLayout,
   checkStepBuffers,
@@ -38,6 +43,8 @@ export interface AdamOptions {
   weightDecay?: number;
   /** which entries weight decay applies to, default 'all' (PyTorch) */
   decay?: DecayFilter;
+  /** the update kernel and the allocator of the moments (default tsKernels) */
+  kernels?: KernelSet;
 }
 
 export class Adam implements Optimizer {
@@ -52,9 +59,10 @@ export class Adam implements Optimizer {
   private readonly segs: DecaySegments;
   private readonly m: Float32Array;
   private readonly v: Float32Array;
+  private readonly k: KernelSet;
 
   constructor(layout: readonly LayoutEntry[], opts: AdamOptions = {}) {
-    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0, decay = 'all' } = opts;
+    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0, decay = 'all', kernels = tsKernels } = opts;
     for (const [name, b] of [['beta1', beta1], ['beta2', beta2]] as const) {
       if (!(b >= 0 && b < 1)) throw new ShapeError(`adam: ${name} must be in [0, 1), got ${b}`);
     }
@@ -69,32 +77,19 @@ export class Adam implements Optimizer {
     this.weightDecay = weightDecay;
     this.decayName = typeof decay === 'function' ? 'custom' : decay;
     this.segs = decaySegments(layout, this.n, weightDecay, decay);
-    this.m = new Float32Array(this.n);
-    this.v = new Float32Array(this.n);
+    this.k = kernels;
+    this.m = kernels.alloc.f32(this.n);
+    this.v = kernels.alloc.f32(this.n);
   }
 
   step(params: Float32Array, grads: Float32Array, lr: number): void {
     checkStepBuffers('adam', this.n, params, grads);
     const t = ++this.stepCount;
-    const b1 = this.beta1;
-    const b2 = this.beta2;
-    const eps = this.eps;
-    const stepSize = lr / (1 - Math.pow(b1, t));
-    const sqrtBc2 = Math.sqrt(1 - Math.pow(b2, t));
-    const m = this.m;
-    const v = this.v;
+    const stepSize = lr / (1 - Math.pow(this.beta1, t));
+    const sqrtBc2 = Math.sqrt(1 - Math.pow(this.beta2, t));
     const { start, end, decay } = this.segs;
     for (let s = 0; s < start.length; s++) {
-      const wd = decay[s];
-      const e = end[s];
-      for (let i = start[s]; i < e; i++) {
-        const g = grads[i] + wd * params[i];
-        const mi = b1 * m[i] + (1 - b1) * g;
-        const vi = b2 * v[i] + (1 - b2) * g * g;
-        m[i] = mi;
-        v[i] = vi;
-        params[i] -= (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
-      }
+      this.k.adamUpdate(params, grads, this.m, this.v, start[s], end[s], this.beta1, this.beta2, this.eps, decay[s], stepSize, sqrtBc2);
     }
   }
 

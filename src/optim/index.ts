@@ -15,11 +15,11 @@ export * from './schedule.js';
 export type OptimizerName = 'sgd' | 'adam';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'adam'];
 
-/** Builds an optimizer by name; `opts` holds the fields of SgdOptions or AdamOptions (others are ignored). */
+/** Builds an optimizer by name; `opts` holds the fields of SgdOptions or AdamOptions (others are ignored), and the kernel set. */
 export function createOptimizer(name: string, layout: readonly LayoutEntry[], opts: SgdOptions & AdamOptions = {}): Optimizer {
   switch (name) {
     case 'sgd':
-      return new Sgd(layout, { momentum: opts.momentum, nesterov: opts.nesterov, weightDecay: opts.weightDecay, decay: opts.decay });
+      return new Sgd(layout, { momentum: opts.momentum, nesterov: opts.nesterov, weightDecay: opts.weightDecay, decay: opts.decay, kernels: opts.kernels });
     case 'adam':
       return new Adam(layout, {
         beta1: opts.beta1,
@@ -27,6 +27,7 @@ export function createOptimizer(name: string, layout: readonly LayoutEntry[], op
         eps: opts.eps,
         weightDecay: opts.weightDecay,
         decay: opts.decay,
+        kernels: opts.kernels,
       });
     default:
       throw new ElunetError(`--optimizer: unknown optimizer '${name}'; expected one of ${OPTIMIZER_NAMES.join(', ')}`);

@@ -12,9 +12,13 @@
  *
  * Note the convention: lr multiplies the velocity, so changing lr mid-run changes the step size at once
  * (PyTorch's form); Sutskever et al. put lr inside v instead. With a constant lr the two are the same.
- * Arithmetic is done in float64 per element and stored as float32.
+ *
+ * The loop itself is a kernel (sgdUpdate, src/kernels/sgd.ts: float64 per element, stored as float32), called
+ * once per weight-decay segment through the KernelSet the optimizer is given, which also allocates the
+ * velocity: with the SIMD set both live in its WebAssembly memory, beside the parameters.
  */
 import { ShapeError } from '../errors.js';
+import { type KernelSet, tsKernels } from '../kernels/kernel-set.js';
 import {
   checkLayout,
   checkStepBuffers,
@@ -36,6 +40,8 @@ export interface SgdOptions {
   weightDecay?: number;
   /** which entries weight decay applies to, default 'all' (PyTorch) */
   decay?: DecayFilter;
+  /** the update kernel and the allocator of the velocity (default tsKernels) */
+  kernels?: KernelSet;
 }
 
 export class Sgd implements Optimizer {
@@ -49,9 +55,10 @@ export class Sgd implements Optimizer {
   private readonly segs: DecaySegments;
   /** velocity v; empty when μ = 0 */
   private readonly buf: Float32Array;
+  private readonly k: KernelSet;
 
   constructor(layout: readonly LayoutEntry[], opts: SgdOptions = {}) {
-    const { momentum = 0, nesterov = false, weightDecay = 0, decay = 'all' } = opts;
+    const { momentum = 0, nesterov = false, weightDecay = 0, decay = 'all', kernels = tsKernels } = opts;
     if (!(momentum >= 0 && momentum < 1)) {
       throw new ShapeError(`sgd: momentum must be in [0, 1), got ${momentum}`);
     }
@@ -67,33 +74,15 @@ export class Sgd implements Optimizer {
     this.weightDecay = weightDecay;
     this.decayName = typeof decay === 'function' ? 'custom' : decay;
     this.segs = decaySegments(layout, this.n, weightDecay, decay);
-    this.buf = new Float32Array(momentum > 0 ? this.n : 0);
+    this.k = kernels;
+    this.buf = kernels.alloc.f32(momentum > 0 ? this.n : 0);
   }
 
   step(params: Float32Array, grads: Float32Array, lr: number): void {
     checkStepBuffers('sgd', this.n, params, grads);
-    const mu = this.momentum;
-    const v = this.buf;
     const { start, end, decay } = this.segs;
     for (let s = 0; s < start.length; s++) {
-      const wd = decay[s];
-      const e = end[s];
-      if (mu === 0) {
-        for (let i = start[s]; i < e; i++) params[i] -= lr * (grads[i] + wd * params[i]);
-      } else if (this.nesterov) {
-        for (let i = start[s]; i < e; i++) {
-          const g = grads[i] + wd * params[i];
-          const vi = mu * v[i] + g;
-          v[i] = vi;
-          params[i] -= lr * (g + mu * vi);
-        }
-      } else {
-        for (let i = start[s]; i < e; i++) {
-          const vi = mu * v[i] + grads[i] + wd * params[i];
-          v[i] = vi;
-          params[i] -= lr * vi;
-        }
-      }
+      this.k.sgdUpdate(params, grads, this.buf, start[s], end[s], lr, this.momentum, decay[s], this.nesterov);
     }
     this.stepCount++;
   }

@@ -13,9 +13,10 @@ import type { SampleSource } from '../train/batch.js';
 import { microBatches, type Executor, type StepOutcome } from '../train/executor.js';
 import { evaluate, evalOutcome, type EvalOutcome } from '../train/evaluate.js';
 import type { EvalReply, StepReply, WorkerInit } from './protocol.js';
+import { postArray, postKernels } from './shared-kernels.js';
 
 export interface PoolExecutorOptions {
-  /** the main network; its params and state must live on SharedArrayBuffers */
+  /** the main network; its params and state must be shared (SharedArrayBuffers, or the SIMD set's memory) */
   net: Network;
   train: SampleSource;
   test?: SampleSource;
@@ -57,6 +58,8 @@ export class PoolExecutor implements Executor {
   readonly workers: number;
   private pool: Piscina;
   private slots: Float32Array;
+  /** slot j's view, made once */
+  private slotViews: Float32Array[];
   private claim: Int32Array;
   private train: SampleSource;
   private test?: SampleSource;
@@ -65,20 +68,24 @@ export class PoolExecutor implements Executor {
   constructor(private o: PoolExecutorOptions) {
     const { net } = o;
     if (!(net.params.buffer instanceof SharedArrayBuffer) || (net.state.length > 0 && !(net.state.buffer instanceof SharedArrayBuffer))) {
-      throw new Error('PoolExecutor: the network parameters and state must be allocated on SharedArrayBuffers');
+      throw new Error('PoolExecutor: the network parameters and state must be allocated on shared memory (SharedArrayBuffers, or the SIMD set\'s)');
     }
     this.workers = o.workers;
+    const k = net.kernels;
     const maxK = Math.ceil((o.maxBatch ?? 4096) / o.microBatch);
-    this.slots = sharedFloat(maxK * net.paramCount);
+    const P = net.paramCount;
+    this.slots = k.alloc.shared ? k.alloc.f32(maxK * P) : sharedFloat(maxK * P);
+    this.slotViews = Array.from({ length: maxK }, (_, j) => this.slots.subarray(j * P, (j + 1) * P));
     this.claim = new Int32Array(new SharedArrayBuffer(4));
     this.train = sharedSource(o.train);
     this.test = o.test ? sharedSource(o.test) : undefined;
     const init: WorkerInit = {
       spec: net.spec,
       microBatch: o.microBatch,
-      params: net.params,
-      state: net.state,
-      slots: this.slots,
+      kernels: postKernels(k),
+      params: postArray(k, net.params),
+      state: postArray(k, net.state),
+      slots: postArray(k, this.slots),
       claim: this.claim,
       sources: { train: this.train, test: this.test },
       seed: o.seed,
@@ -125,10 +132,9 @@ export class PoolExecutor implements Executor {
     let loss = 0;
     let top1 = 0;
     let topk = 0;
-    const slots = this.slots;
+    const k = this.o.net.kernels;
     for (const r of micro) {
-      const base = r.j * P;
-      for (let i = 0; i < P; i++) gradTotal[i] += slots[base + i];
+      k.accumulate(gradTotal, this.slotViews[r.j], P);
       this.o.net.applyRunningStats(r.stats);
       loss += r.loss;
       top1 += r.top1;

@@ -14,9 +14,19 @@
  * 1, 2 or 16 workers compute the same bits. Workers only read the parameters; the optimizer runs on the main
  * thread after every reply has arrived.
  *
- * The messages. Once, at pool creation (piscina's workerData): the model spec and every shared buffer —
- * parameters and batch-norm running statistics (read-only for workers), the gradient slots (a worker writes
- * only the slots of the micro-batches it claimed), and the datasets' pixels and labels. Then one message per
+ * The memory. Parameters, batch-norm running statistics and the gradient slots are shared by every thread
+ * and read and written in place. With the TypeScript kernels they are Float32Arrays on SharedArrayBuffers;
+ * with the SIMD kernels they live, with the optimizer state and the gradient sum, in the run's one shared
+ * WebAssembly memory, in which each worker also allocates its own network (activations, workspace, its
+ * gradient buffer) and runs its own instance of the module (./shared-kernels.ts says how the set and the
+ * buffers travel). A worker computes a micro-batch into its network's gradient buffer and copies it into the
+ * micro-batch's slot (one memcpy within the shared memory); the sum of the slots and the optimizer step run
+ * on the main thread, through the same kernel set.
+ *
+ * The messages. Once, at pool creation (piscina's workerData): the model spec, the kernel set (and its
+ * memory) and every shared buffer — parameters and batch-norm running statistics (read-only for workers), the
+ * gradient slots (a worker writes only the slots of the micro-batches it claimed), and the datasets' pixels
+ * and labels. Then one message per
  * worker per step: the step number, the sample ids of the global batch and K. Workers claim micro-batches
  * one at a time from a shared counter (Atomics.add), so a thread that runs slower — a busy core, a garbage
  * collection — simply computes fewer of them and nobody waits for it at the end of the step; which worker
@@ -28,16 +38,19 @@ import type { ModelSpec } from '../model/spec.js';
 import type { AugmentOptions } from '../data/augment.js';
 import type { SampleSource } from '../train/batch.js';
 import type { EvalSums } from '../train/evaluate.js';
+import type { PostedArray, PostedKernels } from './shared-kernels.js';
 
 export interface WorkerInit {
   spec: ModelSpec;
   microBatch: number;
-  /** P floats, SharedArrayBuffer */
-  params: Float32Array;
-  /** batch-norm running statistics, SharedArrayBuffer */
-  state: Float32Array;
-  /** K·P floats, SharedArrayBuffer: slot j holds the gradient of micro-batch j of the current step */
-  slots: Float32Array;
+  /** the run's kernel set ('ts', or 'simd' with its shared WebAssembly memory) */
+  kernels: PostedKernels;
+  /** P floats */
+  params: PostedArray;
+  /** batch-norm running statistics */
+  state: PostedArray;
+  /** K·P floats: slot j holds the gradient of micro-batch j of the current step */
+  slots: PostedArray;
   /** one Int32 on a SharedArrayBuffer: the next unclaimed micro-batch of the current step */
   claim: Int32Array;
   sources: { train: SampleSource; test?: SampleSource };

@@ -6,25 +6,27 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseActivation } from '../kernels/activation.js';
-import { prepareData, runTraining, type TrainOptions } from './setup.js';
+import { chooseKernels, prepareData, runTraining, type TrainOptions } from './setup.js';
 import { writeRunPlots, type LabelledRun } from '../report/run-plots.js';
 import type { EpochMetrics } from '../train/loop.js';
 import { textTable } from '../table.js';
 
-export async function compareRuns(opts: TrainOptions & { activations: string; out: string }, log: (line: string) => void): Promise<void> {
+export async function compareRuns(opts: Omit<TrainOptions, 'kernels'> & { kernels?: string; activations: string; out: string },
+                                  log: (line: string) => void): Promise<void> {
   const acts = opts.activations.split(',').map((a) => parseActivation(a.trim()));
+  const kernels = chooseKernels(opts.kernels, log);
   const runs: LabelledRun[] = [];
   const times: number[] = [];
   log(
     `comparing ${acts.join(' vs ')} on ${opts.model} (width ${opts.width}), data ${opts.data}, ${opts.epochs} epochs, ` +
-      `batch ${opts.batch}, lr ${opts.lr}, seed ${opts.seed}, ${opts.workers} worker${opts.workers > 1 ? 's' : ''}`,
+      `batch ${opts.batch}, lr ${opts.lr}, seed ${opts.seed}, ${opts.workers} worker${opts.workers > 1 ? 's' : ''}, ${kernels} kernels`,
   );
   const data = prepareData(opts, opts.workers > 1);
   for (const a of acts) {
     const out = join(opts.out, a);
     if (!opts.resume) rmSync(out, { recursive: true, force: true });
     log(`\n== ${a} ==`);
-    const r = await runTraining({ ...opts, activation: a, out }, { data, log });
+    const r = await runTraining({ ...opts, kernels, activation: a, out }, { data, log });
     runs.push({ label: a, history: r.history });
     times.push(r.seconds);
   }

@@ -53,6 +53,22 @@ export function runLabel(runDir: string): string {
   return basename(runDir);
 }
 
+/**
+ * The kernels a run in `runDir` was trained with, from its checkpoint's options ('ts' for a run from before
+ * the option existed); undefined when the folder has no checkpoint with options.
+ */
+export function recordedKernels(runDir: string): string | undefined {
+  const p = join(runDir, 'checkpoint', 'checkpoint.json');
+  if (!existsSync(p)) return undefined;
+  try {
+    const options = JSON.parse(readFileSync(p, 'utf8'))?.meta?.options;
+    if (!options || typeof options !== 'object') return undefined;
+    return typeof options.kernels === 'string' ? options.kernels : 'ts';
+  } catch {
+    return undefined; // the checkpoint reader names what is wrong with the file when it is read
+  }
+}
+
 /** A run folder's label and metrics, for src/report/run-plots.ts. */
 export function readRun(runDir: string): LabelledRun {
   return { label: runLabel(runDir), history: readMetrics(runDir) };

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ElunetError } from '../errors.js';
+import type { KernelSet } from '../kernels/kernel-set.js';
 import { Network } from '../model/network.js';
 import type { ModelSpec } from '../model/spec.js';
 import { loadCheckpoint, readCheckpointIndex } from '../io/checkpoint.js';
@@ -15,7 +16,8 @@ export interface LoadedRun {
   classNames?: string[];
 }
 
-export function loadRun(runDir: string, maxBatch = 64): LoadedRun {
+/** The run's network on `kernels` (default tsKernels), its spec, metadata and preprocessing. */
+export function loadRun(runDir: string, maxBatch = 64, kernels?: KernelSet): LoadedRun {
   const dir = join(runDir, 'checkpoint');
   if (!existsSync(join(dir, 'checkpoint.json'))) {
     throw new ElunetError(`${runDir} holds no checkpoint (expected ${join(dir, 'checkpoint.json')}); pass the folder given to 'elunet train --out'`);
@@ -23,7 +25,7 @@ export function loadRun(runDir: string, maxBatch = 64): LoadedRun {
   // the spec from the index alone; the tensors are read and verified once, against the network's layouts
   const spec = (readCheckpointIndex(dir).meta as { spec?: ModelSpec } | null)?.spec;
   if (!spec || !Array.isArray(spec.layers)) throw new ElunetError(`${join(dir, 'checkpoint.json')} has no model spec`);
-  const net = new Network(spec, { maxBatch });
+  const net = new Network(spec, { maxBatch, kernels });
   const ck = loadCheckpoint(dir, { layout: [...net.layout], stateLayout: [...net.stateLayout] });
   net.params.set(ck.params);
   net.state.set(ck.state);

@@ -11,8 +11,11 @@
  *               split, the seed of every random stream, the optimizer's kind): a different value would not
  *               continue the run but make another one, so it is refused, naming the flag and both values;
  *   changeable  the length, the learning rate and its schedule, the optimizer's hyper-parameters, how often to
- *               checkpoint, how much of the test set to evaluate: changes are listed before training, and the
- *               checkpoints written from then on record the new values.
+ *               checkpoint, how much of the test set to evaluate, the kernels: changes are listed before
+ *               training, and the checkpoints written from then on record the new values. The kernels change
+ *               only the rounding, so another set may continue a run, but then the continuation is not
+ *               bit-identical to a run trained throughout with either set (the training loop says so); a run
+ *               saved before the option existed was trained with 'ts'.
  *
  * Giving --epochs without --iterations to a run that was given --iterations makes --epochs the length (the
  * saved --iterations would otherwise override what was typed). A checkpoint without options (written by an
@@ -34,6 +37,7 @@ export const RESUME_RULES: Readonly<Record<keyof TrainOptions, 'fixed' | 'change
   seed: 'fixed', trainLimit: 'fixed', optimizer: 'fixed', statsSubset: 'fixed',
   epochs: 'changeable', iterations: 'changeable', lr: 'changeable', schedule: 'changeable', momentum: 'changeable',
   nesterov: 'changeable', weightDecay: 'changeable', checkpointEvery: 'changeable', testLimit: 'changeable',
+  kernels: 'changeable',
   workers: 'not stored', quiet: 'not stored', out: 'not stored', resume: 'not stored',
 };
 
@@ -97,7 +101,8 @@ export function resolveResume(
   const options: Record<string, unknown> = { ...given };
   const refused: string[] = [];
   const changes: OptionChange[] = [];
-  const savedValue = (k: StoredKey): unknown => (k === 'dataSeed' ? (saved.dataSeed ?? 0) : saved[k]);
+  // options whose absence has a meaning: the data seed 0, and the TypeScript kernels (before --kernels existed)
+  const savedValue = (k: StoredKey): unknown => (k === 'dataSeed' ? (saved.dataSeed ?? 0) : k === 'kernels' ? (saved.kernels ?? 'ts') : saved[k]);
   for (const k of STORED_KEYS) {
     const v = saved[k];
     if (v !== undefined && (!['number', 'string', 'boolean'].includes(typeof v) || (given[k] !== undefined && typeof v !== typeof given[k]))) {
@@ -105,7 +110,7 @@ export function resolveResume(
     }
   }
   for (const k of STORED_KEYS) {
-    const recorded = k in saved || OPTIONAL.has(k) || k === 'dataSeed';
+    const recorded = k in saved || OPTIONAL.has(k) || k === 'dataSeed' || k === 'kernels';
     const old = savedValue(k);
     if (!typed(k)) {
       // an option an older elunet did not store keeps the value given (its default)

@@ -18,6 +18,8 @@ import type { ModelSpec, Norm, Reduction } from '../model/spec.js';
 import { createOptimizer, parseSchedule, type LayoutEntry, type Optimizer } from '../optim/index.js';
 import { trainLoop, type LoopOptions, type RunResult } from '../train/loop.js';
 import { createPoolExecutor } from '../parallel/pool-executor.js';
+import type { KernelSet } from '../kernels/kernel-set.js';
+import { kernelsByName, resolveKernels, type KernelsName } from '../simd/index.js';
 import { formatChanges, planResume, scheduleFollowsRunLength, storedOptions } from './resume.js';
 
 export interface TrainOptions {
@@ -50,6 +52,8 @@ export interface TrainOptions {
    *  so runs with different --seed are evaluated on the same test images */
   dataSeed?: number;
   workers: number;
+  /** 'ts' or 'simd' (src/simd/select.ts); the CLI resolves its default (simd where the runtime can run it) */
+  kernels: KernelsName;
   out: string;
   resume: boolean;
   checkpointEvery: number;
@@ -78,10 +82,35 @@ export const TRAIN_DEFAULTS: Omit<TrainOptions, 'out'> = {
   schedule: 'constant',
   seed: 0,
   workers: defaultWorkers(),
+  kernels: 'ts',
   resume: false,
   checkpointEvery: 0,
   statsSubset: 1000,
 };
+
+/**
+ * The kernels a command computes with: --kernels when given, else simd where this runtime runs it and ts
+ * otherwise, with one line through `log` saying why.
+ */
+export function chooseKernels(requested: string | undefined, log: (line: string) => void): KernelsName {
+  const r = resolveKernels(requested);
+  if (r.note) log(r.note);
+  return r.name;
+}
+
+/**
+ * The kernels for a command on a trained run (eval, predict): --kernels when given, else those the run
+ * recorded (`recorded`), so that it evaluates with the arithmetic it was trained with; else (no record, or a
+ * recorded simd that cannot run here) the default of chooseKernels, with a note. (A resume gets the recorded
+ * kernels with the run's other options: ./resume.ts.)
+ */
+export function kernelsForRun(requested: string | undefined, recorded: string | undefined, log: (line: string) => void): KernelsName {
+  if (requested !== undefined || recorded === undefined) return chooseKernels(requested, log);
+  const r = resolveKernels(undefined);
+  if (recorded === 'ts' || recorded === r.name) return recorded as KernelsName;
+  if (r.note) log(r.note);
+  return r.name;
+}
 
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
@@ -141,8 +170,8 @@ export function buildSpec(
 }
 
 export function makeOptimizerFactory(o: Pick<TrainOptions, 'optimizer' | 'momentum' | 'nesterov' | 'weightDecay'>) {
-  return (layout: readonly LayoutEntry[]): Optimizer =>
-    createOptimizer(o.optimizer, layout, { momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
+  return (layout: readonly LayoutEntry[], kernels?: KernelSet): Optimizer =>
+    createOptimizer(o.optimizer, layout, { momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay, kernels });
 }
 
 /** Optimizer steps of a run: --iterations, or --epochs full batches of the training set (a last partial batch is dropped). */
@@ -193,6 +222,8 @@ export async function runTraining(given: TrainOptions, hooks: RunHooks = {}): Pr
       );
     }
   }
+  // the main thread's kernels; with workers, each worker joins this set's memory (src/parallel/shared-kernels.ts)
+  const kernels = kernelsByName(resolveKernels(o.kernels).name);
   const result = await trainLoop({
     runDir: o.out,
     spec,
@@ -211,6 +242,7 @@ export async function runTraining(given: TrainOptions, hooks: RunHooks = {}): Pr
     seed: o.seed,
     augment: data.augment,
     makeOptimizer: makeOptimizerFactory(o),
+    kernels,
     lrAt: (step) => schedule.lr(step),
     statsSubset: o.statsSubset,
     checkpointEvery: o.checkpointEvery,

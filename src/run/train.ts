@@ -3,8 +3,9 @@
  * (src/commands/train.ts) hands the parsed options here; every line for the user goes through `log`.
  */
 import { join } from 'node:path';
-import { runTraining, type TrainOptions } from './setup.js';
+import { chooseKernels, runTraining, type TrainOptions } from './setup.js';
 import { defaultRunFolder, prepareRunFolder, readRun } from './folder.js';
+import type { KernelsName } from '../simd/index.js';
 import { writeRunPlots } from '../report/run-plots.js';
 import { writeRunImages } from '../report/run-images.js';
 import { planResume } from './resume.js';
@@ -24,22 +25,24 @@ export function usableWorkers(o: Pick<TrainOptions, 'workers' | 'batch' | 'micro
 
 /**
  * `explicit`: the options the user typed (commander's value sources); on --resume the others come from the
- * run's checkpoint (./resume.ts).
+ * run's checkpoint (./resume.ts), the kernels among them: without --kernels a resumed run continues with the
+ * kernels it recorded, and a new run gets this runtime's default (simd where it runs; ./setup.ts chooseKernels).
  */
 export async function trainRun(
-  opts: TrainOptions & { out?: string; force?: boolean },
+  opts: Omit<TrainOptions, 'kernels'> & { kernels?: KernelsName; out?: string; force?: boolean },
   log: (line: string) => void,
   explicit: ReadonlySet<string> | 'all' = 'all',
 ): Promise<void> {
-  const given = { ...opts, out: opts.out ?? defaultRunFolder(opts) };
+  const given = { ...opts, out: opts.out ?? defaultRunFolder(opts) } as TrainOptions;
   const out = given.out;
   const plan = opts.resume ? planResume(given, explicit) : null;
   for (const line of plan?.point.recovered ?? []) log(`resume: ${line}`);
   prepareRunFolder(out, opts);
   const o = plan?.options ?? given;
   const workers = usableWorkers(o, log);
-  log(`training ${o.model} (${o.activation}) on ${o.data} with ${workers} worker${workers > 1 ? 's' : ''}; run folder ${out}`);
-  const r = await runTraining({ ...o, workers }, { log });
+  const kernels = chooseKernels(o.kernels, log);
+  log(`training ${o.model} (${o.activation}) on ${o.data} with ${workers} worker${workers > 1 ? 's' : ''} and the ${kernels} kernels; run folder ${out}`);
+  const r = await runTraining({ ...o, kernels, workers }, { log });
   const last = r.history[r.history.length - 1];
   if (last) {
     const acc = r.spec.loss === 'softmax-ce' ? `, test accuracy ${(100 * last.testAcc).toFixed(2)}%` : '';

@@ -7,3 +7,4 @@ export { simdSupport, simdModule, compileSimd, instantiateKernels, wasmFile, MAX
 export type { SimdExports, SimdSupport } from './loader.js';
 export { SimdMemory, type SimdMemoryOptions } from './memory.js';
 export { SimdKernels, createSimdKernels, type SimdKernelOptions } from './kernels.js';
+export { KERNEL_NAMES, kernelsByName, resolveKernels, simdAvailable, type KernelsName } from './select.js';

@@ -14,16 +14,19 @@
  * at the wrong address without any error). The address handed to WebAssembly is view.byteOffset (+ 4·offset
  * for matmul's offsets).
  *
- * Kernels without a SIMD version here (average pooling, SPP, PReLU, dropout, alpha dropout, MSE, sigmoid
- * cross-entropy, the running batch-norm statistics, batch norm's evaluation-mode backward, mean-centring,
- * initializers, shape builders) are the TypeScript ones:
- * they run on the same views unchanged. docs/kernels/simd.md lists which is which and why.
+ * Kernels without a SIMD version here (average pooling, SPP, global average pooling, PReLU, dropout, alpha
+ * dropout, the identity's forward, MSE, sigmoid cross-entropy, the running batch-norm statistics, batch norm's evaluation-mode backward, mean-centring,
+ * initializers, shape builders) are the TypeScript ones: they run on the same views unchanged.
+ * docs/kernels/simd.md lists which is which and why.
  *
- * Each thread makes its own set (its own instance of the module and its own matmul scratch), all on one
- * shared memory: see memory.ts.
+ * It is a KernelSet (src/kernels/kernel-set.ts): `new Network(spec, { kernels: createSimdKernels() })` puts
+ * every buffer of the network into the memory (`alloc` is the memory's allocator) and calls these kernels;
+ * the optimizers take it the same way. Each thread makes its own set (its own instance of the module and its
+ * own matmul scratch), all on one shared memory: see memory.ts, and src/parallel/ for the workers.
  */
 import { ElunetError, ShapeError } from '../errors.js';
 import * as ts from '../kernels/index.js';
+import type { KernelSet } from '../kernels/kernel-set.js';
 import type { ActivationName } from '../kernels/activation.js';
 import type { BatchNormShape } from '../kernels/batchnorm.js';
 import type { Conv2dShape } from '../kernels/conv2d.js';
@@ -50,10 +53,12 @@ export function createSimdKernels(opts: SimdKernelOptions = {}): SimdKernels {
   return new SimdKernels(opts);
 }
 
-export class SimdKernels {
-  readonly kind = 'simd' as const;
+export class SimdKernels implements KernelSet {
+  readonly name = 'simd';
   /** the allocator of this set's memory: every buffer passed to a kernel must come from it */
   readonly memory: SimdMemory;
+  /** the same allocator, under the name a KernelSet gives it */
+  readonly alloc: SimdMemory;
   /** the instance's exports (addresses in bytes), for benchmarks and tests */
   readonly exports: SimdExports;
   /** address of this thread's matmul scratch (packed panels) */
@@ -62,6 +67,7 @@ export class SimdKernels {
   constructor(opts: SimdKernelOptions = {}) {
     const m = opts.memory;
     this.memory = m instanceof SimdMemory ? m : new SimdMemory(m);
+    this.alloc = this.memory;
     this.exports = instantiateKernels(this.memory.memory, opts.module ?? simdModule());
     this.scratch = this.memory.alloc(this.exports.MATMUL_SCRATCH_FLOATS.value * 4);
   }
@@ -296,29 +302,39 @@ export class SimdKernels {
 
   // ─────────────────────────────────────────── optimizer updates ──────────────────────────────────────────
 
-  /**
-   * One SGD step over `count` parameters sharing one weight decay (src/optim/sgd.ts's loop body; μ = 0 is
-   * plain SGD and does not touch `velocity`). The twin is the loop inside Sgd.step.
-   */
-  sgdUpdate(params: Float32Array, grads: Float32Array, velocity: Float32Array, count: number, lr: number,
-            momentum: number, weightDecay: number, nesterov: boolean): void {
+  /** One SGD step of params[from, to), sharing one weight decay (the twin: src/kernels/sgd.ts; μ = 0 does not touch `velocity`). */
+  readonly sgdUpdate: Twin<'sgdUpdate'> = (params, grads, velocity, from, to, lr, momentum, weightDecay, nesterov) => {
     const op = 'sgdUpdate';
-    const pv = momentum === 0 ? 0 : this.at(op, 'velocity', velocity, count);
-    this.exports.sgdStep(this.at(op, 'params', params, count), this.at(op, 'grads', grads, count), pv, count, lr,
-      momentum, weightDecay, nesterov);
-  }
+    const pv = momentum === 0 ? 0 : this.at(op, 'velocity', velocity, to) + 4 * from;
+    this.exports.sgdStep(this.at(op, 'params', params, to) + 4 * from, this.at(op, 'grads', grads, to) + 4 * from, pv,
+      to - from, lr, momentum, weightDecay, nesterov);
+  };
 
   /**
-   * One Adam step over `count` parameters sharing one weight decay (src/optim/adam.ts's loop body);
-   * stepSize = lr / (1 − β1ᵗ) and sqrtBc2 = √(1 − β2ᵗ) are the caller's, computed once per step.
+   * One Adam step of params[from, to), sharing one weight decay (the twin: src/kernels/adam.ts); stepSize =
+   * lr / (1 − β1ᵗ) and sqrtBc2 = √(1 − β2ᵗ) are the caller's, and 1 − β1, 1 − β2 are computed here in float64
+   * and rounded once (assembly/adam.ts says why).
    */
-  adamUpdate(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, count: number,
-             beta1: number, beta2: number, eps: number, weightDecay: number, stepSize: number, sqrtBc2: number): void {
+  readonly adamUpdate: Twin<'adamUpdate'> = (params, grads, m, v, from, to, beta1, beta2, eps, weightDecay, stepSize,
+                                             sqrtBc2) => {
     const op = 'adamUpdate';
-    this.exports.adamStep(this.at(op, 'params', params, count), this.at(op, 'grads', grads, count),
-      this.at(op, 'm', m, count), this.at(op, 'v', v, count), count, beta1, 1 - beta1, beta2, 1 - beta2, eps, weightDecay,
-      stepSize, sqrtBc2);
-  }
+    const off = 4 * from;
+    this.exports.adamStep(this.at(op, 'params', params, to) + off, this.at(op, 'grads', grads, to) + off,
+      this.at(op, 'm', m, to) + off, this.at(op, 'v', v, to) + off, to - from, beta1, 1 - beta1, beta2, 1 - beta2, eps,
+      weightDecay, stepSize, sqrtBc2);
+  };
+
+  // ──────────────────────────────────────── sums: gradient slots, identity ────────────────────────────────────────
+
+  /** y += x, four lanes at a time: the same bits as the twin (one float32 add per element). */
+  readonly accumulate: Twin<'accumulate'> = (y, x, count) => {
+    this.exports.accumulate(this.at('accumulate', 'y', y, count), this.at('accumulate', 'x', x, count), count);
+  };
+
+  /** dx += dy: the sum above. */
+  readonly identityBackward: Twin<'identityBackward'> = (dx, dy, count) => {
+    this.exports.accumulate(this.at('identityBackward', 'dx', dx, count), this.at('identityBackward', 'dy', dy, count), count);
+  };
 
   // ──────────────────────── kernels without a SIMD version: the TypeScript ones, on the same views ────────────────────────
 
@@ -340,6 +356,11 @@ export class SimdKernels {
   readonly centerForwardEval: Twin<'centerForwardEval'> = ts.centerForwardEval;
   readonly centerBackward: Twin<'centerBackward'> = ts.centerBackward;
   readonly centerUpdateRunning: Twin<'centerUpdateRunning'> = ts.centerUpdateRunning;
+  readonly batchNormVariance: Twin<'batchNormVariance'> = ts.batchNormVariance;
+  readonly batchNormInvStd: Twin<'batchNormInvStd'> = ts.batchNormInvStd;
+  readonly globalAvgPoolForward: Twin<'globalAvgPoolForward'> = ts.globalAvgPoolForward;
+  readonly globalAvgPoolBackward: Twin<'globalAvgPoolBackward'> = ts.globalAvgPoolBackward;
+  readonly identityForward: Twin<'identityForward'> = ts.identityForward;
   readonly mseForward: Twin<'mseForward'> = ts.mseForward;
   readonly mseBackward: Twin<'mseBackward'> = ts.mseBackward;
   readonly sigmoidCrossEntropyForward: Twin<'sigmoidCrossEntropyForward'> = ts.sigmoidCrossEntropyForward;

@@ -61,6 +61,7 @@ export interface SimdExports {
           nesterov: boolean): void;
   adamStep(params: number, grads: number, m: number, v: number, count: number, beta1: number, oneMinusBeta1: number,
            beta2: number, oneMinusBeta2: number, eps: number, wd: number, stepSize: number, sqrtBc2: number): void;
+  accumulate(y: number, x: number, count: number): void;
   peakMulAdd(iterations: number, mul: number, add: number): number;
   peakFlopsPerIteration(): number;
 }

@@ -22,6 +22,7 @@
  * "Memory"); `mark`/`release` exist for single-threaded scratch use (tests, benchmarks).
  */
 import { ElunetError } from '../errors.js';
+import type { Allocator } from '../kernels/kernel-set.js';
 import { MAX_PAGES, PAGE_BYTES } from './loader.js';
 
 const HEADER_BYTES = 64;
@@ -39,7 +40,7 @@ export interface SimdMemoryOptions {
   maximumPages?: number;
 }
 
-export class SimdMemory {
+export class SimdMemory implements Allocator {
   readonly memory: WebAssembly.Memory;
   private readonly header: Int32Array;
   /** this thread's SharedArrayBuffer objects for the memory, the newest first (a grow makes a new one) */
@@ -94,22 +95,42 @@ export class SimdMemory {
     return at;
   }
 
-  /** A Float32Array of n floats inside the memory. */
+  /** A zero-filled Float32Array of n floats inside the memory. */
   f32(n: number): Float32Array {
     const at = this.alloc(n * 4);
-    return new Float32Array(this.buffer(), at, n);
+    return new Float32Array(this.buffer(), at, n).fill(0);
   }
 
-  /** An Int32Array of n integers inside the memory. */
+  /** A zero-filled Int32Array of n integers inside the memory. */
   i32(n: number): Int32Array {
     const at = this.alloc(n * 4);
-    return new Int32Array(this.buffer(), at, n);
+    return new Int32Array(this.buffer(), at, n).fill(0);
   }
+
+  /** A zero-filled Uint8Array of n bytes inside the memory. */
+  u8(n: number): Uint8Array {
+    const at = this.alloc(n);
+    return new Uint8Array(this.buffer(), at, n).fill(0);
+  }
+
+  /** Whether `a` is a view of this memory (what a kernel set's allocator says: its kernels can take it). */
+  holds(a: ArrayBufferView): boolean {
+    return this.owns(a.buffer);
+  }
+
+  /** Its arrays live on the memory's SharedArrayBuffer: worker threads share them (Allocator.shared). */
+  readonly shared = true;
 
   /** A Float32Array view of n floats at byte address `at` (for a worker that receives addresses, not views). */
   viewF32(at: number, n: number): Float32Array {
     this.ensureReadable(at, n * 4);
     return new Float32Array(this.buffer(), at, n);
+  }
+
+  /** The address and length of a view of this memory, to post to another thread (which makes it back with viewF32). */
+  addressOf(v: Float32Array): { at: number; length: number } {
+    if (!this.owns(v.buffer)) throw new ElunetError('SimdMemory.addressOf: the array is not a view of this memory');
+    return { at: v.byteOffset, length: v.length };
   }
 
   /** An Int32Array view of n integers at byte address `at`. */

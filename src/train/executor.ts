@@ -53,7 +53,7 @@ export class LocalExecutor implements Executor {
     private train: SampleSource,
     private opts: ExecutorOptions,
   ) {
-    this.buf = allocMicroBatchBuffers(train, opts.microBatch);
+    this.buf = allocMicroBatchBuffers(train, opts.microBatch, net.kernels.alloc);
   }
 
   async computeStep(step: number, ids: Int32Array, gradTotal: Float32Array): Promise<StepOutcome> {
@@ -62,12 +62,11 @@ export class LocalExecutor implements Executor {
     let loss = 0;
     let top1 = 0;
     let topk = 0;
-    const g = this.net.grads;
-    const P = gradTotal.length;
+    const k = this.net.kernels;
     for (const [offset, count] of microBatches(B, this.opts.microBatch)) {
       const r = runMicroBatch(this.net, this.train, ids, offset, count, B, this.opts.seed, step, this.opts.augment, this.buf);
       this.net.applyRunningStats(this.net.batchStats());
-      for (let i = 0; i < P; i++) gradTotal[i] += g[i];
+      k.accumulate(gradTotal, this.net.grads, gradTotal.length);
       loss += r.loss;
       top1 += r.top1;
       topk += r.topk;

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileS
 import { join } from 'node:path';
 import { ElunetError } from '../errors.js';
 import { keyedRng } from '../rng.js';
+import { type Allocator, type KernelSet, tsKernels } from '../kernels/kernel-set.js';
 import { Network } from '../model/network.js';
 import { expandSpec, type ModelSpec } from '../model/spec.js';
 import { layoutFor } from '../model/params.js';
@@ -58,7 +59,11 @@ export interface LoopOptions {
   microBatch: number;
   seed: number;
   augment: AugmentOptions;
-  makeOptimizer: (layout: readonly LayoutEntry[]) => Optimizer;
+  /** the optimizer, given the layout and the kernel set (whose update kernel it calls and whose memory holds its state) */
+  makeOptimizer: (layout: readonly LayoutEntry[], kernels: KernelSet) => Optimizer;
+  /** the main thread's kernels, and the allocator of the parameters, the gradient and the optimizer state
+   *  (default tsKernels); a pool of workers (makeExecutor) makes each worker's set on the same memory */
+  kernels?: KernelSet;
   lrAt: (step: number) => number;
   /** fixed training subset for the activation statistics and the eval-mode training loss */
   statsSubset: number;
@@ -71,7 +76,8 @@ export interface LoopOptions {
   resumeNote?: string;
   /** Build the executor; null/undefined → LocalExecutor on the main thread */
   makeExecutor?: (net: Network) => Promise<Executor>;
-  /** allocate params/grads/state on shared memory (for worker threads) */
+  /** params and state on shared memory (for worker threads): the kernel set's own arrays when they are shared
+   *  (the SIMD set's WebAssembly memory), else SharedArrayBuffers */
   shared?: boolean;
   quiet?: boolean;
   log?: (line: string) => void;
@@ -88,9 +94,18 @@ export interface RunResult {
 
 export class TrainingDiverged extends ElunetError {}
 
-/** Allocates a Float32Array on a SharedArrayBuffer (for worker threads) or ordinary memory. */
-export function allocFloats(n: number, shared: boolean): Float32Array {
-  return shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n);
+/** Plain arrays on SharedArrayBuffers (for worker threads), for kernels that take any array (tsKernels). */
+export const sharedHeapAllocator: Allocator = {
+  f32: (n) => new Float32Array(new SharedArrayBuffer(Math.max(n, 1) * 4)).subarray(0, n),
+  i32: (n) => new Int32Array(new SharedArrayBuffer(Math.max(n, 1) * 4)).subarray(0, n),
+  u8: (n) => new Uint8Array(new SharedArrayBuffer(Math.max(n, 1))).subarray(0, n),
+  holds: () => true,
+  shared: true,
+};
+
+/** Where the buffers the main thread shares with workers come from: the set's own when they are shared. */
+export function sharedAllocator(k: KernelSet): Allocator {
+  return k.alloc.shared ? k.alloc : sharedHeapAllocator;
 }
 
 export async function trainLoop(o: LoopOptions): Promise<RunResult> {
@@ -106,13 +121,15 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
 
   // The main network holds the master parameters; with workers they live in shared memory. Their sizes
   // come from the layout table, which allocates nothing.
+  const kernels = o.kernels ?? tsKernels;
   const { paramCount, stateCount } = layoutFor(expandSpec(o.spec).layers);
-  const params = allocFloats(paramCount, o.shared ?? false);
-  const state = allocFloats(Math.max(stateCount, 1), o.shared ?? false).subarray(0, stateCount);
-  const net = new Network(o.spec, { maxBatch: o.microBatch, params, state });
+  const alloc = o.shared ? sharedAllocator(kernels) : kernels.alloc;
+  const params = alloc.f32(paramCount);
+  const state = alloc.f32(stateCount);
+  const net = new Network(o.spec, { maxBatch: o.microBatch, params, state, kernels });
   net.initParams(o.seed);
-  const gradTotal = new Float32Array(paramCount);
-  const opt = o.makeOptimizer(net.layout);
+  const gradTotal = kernels.alloc.f32(paramCount);
+  const opt = o.makeOptimizer(net.layout, kernels);
 
   const stepsPerEpoch = Math.floor(o.train.n / o.batch);
   if (stepsPerEpoch < 1) {
@@ -138,6 +155,13 @@ export async function trainLoop(o: LoopOptions): Promise<RunResult> {
     }
     opt.loadState(ck.optimizer.tensors, ck.optimizer.stepCount);
     const t = (ck.meta as { training: unknown }).training as { step: number; history: EpochMetrics[]; epochAcc: typeof epochAcc; elapsed: number };
+    // a run records its kernels in its options (a run from before the option was trained with 'ts')
+    const options = (ck.meta as { options?: { kernels?: unknown } }).options;
+    const before = options ? String(options.kernels ?? 'ts') : kernels.name;
+    if (before !== kernels.name) {
+      log(`note: the run's steps so far were computed with the '${before}' kernels and continue with '${kernels.name}': ` +
+        `the results differ in rounding only, but the continued run is not bit-identical to one trained throughout with either`);
+    }
     step = t.step;
     history = t.history;
     epochAcc = t.epochAcc;

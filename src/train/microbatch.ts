@@ -7,6 +7,7 @@
  * accumulated into a freshly zeroed buffer. Whoever computes it, the numbers are the same; how the
  * micro-batch gradients are then summed is told once, in src/parallel/protocol.ts.
  */
+import { type Allocator, heapAllocator } from '../kernels/kernel-set.js';
 import type { Network } from '../model/network.js';
 import type { AugmentOptions } from '../data/augment.js';
 import { assembleBatch, type SampleSource } from './batch.js';
@@ -24,8 +25,9 @@ export interface MicroBatchBuffers {
   labels: Int32Array;
 }
 
-export function allocMicroBatchBuffers(src: { c: number; h: number; w: number }, m: number): MicroBatchBuffers {
-  return { x: new Float32Array(m * src.c * src.h * src.w), labels: new Int32Array(m) };
+/** Input and label buffers for m samples, from `alloc` (the network's kernel set's, so its kernels read them in place). */
+export function allocMicroBatchBuffers(src: { c: number; h: number; w: number }, m: number, alloc: Allocator = heapAllocator): MicroBatchBuffers {
+  return { x: alloc.f32(m * src.c * src.h * src.w), labels: alloc.i32(m) };
 }
 
 /** True when the network reconstructs its input (autoencoder) rather than predicting labels. */

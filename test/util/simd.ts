@@ -317,10 +317,7 @@ export function checkActivations(k: SimdKernels, numRuns = 30): void {
         const dy = randomF32(rng, count, -2, 2);
         const dx0 = randomF32(rng, count, -2, 2);
         const dxR = dx0.slice();
-        // ELU's reference is the definition's loop, eluBackwardNaive: the twin's branch-free fast loop for α = 1
-        // computes ½(y − |y|) + 1, which is NaN at y = +∞ where the definition's slope is 1
-        if (name === 'elu') ts.eluBackwardNaive(dxR, dy, ref, param, count);
-        else ts.activationBackward(name, dxR, dy, ref, count, param);
+        ts.activationBackward(name, dxR, dy, ref, count, param);
         const dx = inMem(k, dx0);
         k.activationBackward(name, dx, inMem(k, dy), inMem(k, ref), count, param);
         const exact = name === 'relu' || name === 'srelu';
@@ -462,9 +459,11 @@ export function checkSoftmax(k: SimdKernels, numRuns = 30): void {
  */
 export function checkSgd(k: SimdKernels, numRuns = 30): void {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 37 }), fc.constantFrom(0, 0.9), fc.boolean(), fc.constantFrom(0, 5e-4), fc.integer(),
-      (count, mu, nesterovWanted, wd, seed) => scoped(k, () => {
+    fc.property(fc.integer({ min: 0, max: 37 }), fc.integer({ min: 0, max: 6 }), fc.constantFrom(0, 0.9), fc.boolean(),
+      fc.constantFrom(0, 5e-4), fc.integer(),
+      (count, fromWanted, mu, nesterovWanted, wd, seed) => scoped(k, () => {
         const nesterov = nesterovWanted && mu > 0;
+        const from = Math.min(fromWanted, count); // one segment [from, count) of a longer buffer
         const rng = new Rng(seed);
         const p0 = randomF32(rng, count), lr = 0.05;
         const p = p0.slice(), v = new Float32Array(count);
@@ -472,8 +471,8 @@ export function checkSgd(k: SimdKernels, numRuns = 30): void {
         const moved = new Float64Array(count);
         for (let step = 0; step < 3; step++) {
           const g = randomF32(rng, count);
-          // the twin's loop (src/optim/sgd.ts), in float64 with float32 storage
-          for (let i = 0; i < count; i++) {
+          // the twin's loop (src/kernels/sgd.ts), in float64 with float32 storage
+          for (let i = from; i < count; i++) {
             const gi = g[i] + wd * p[i];
             const before = p[i];
             if (mu === 0) p[i] -= lr * gi;
@@ -483,9 +482,9 @@ export function checkSgd(k: SimdKernels, numRuns = 30): void {
             }
             moved[i] += Math.abs(p[i] - before) + Math.abs(v[i]);
           }
-          k.sgdUpdate(pm, inMem(k, g), vm, count, lr, mu, wd, nesterov);
+          k.sgdUpdate(pm, inMem(k, g), vm, from, count, lr, mu, wd, nesterov);
         }
-        const label = JSON.stringify({ count, mu, nesterov, wd, seed });
+        const label = JSON.stringify({ count, from, mu, nesterov, wd, seed });
         expectWithin(pm, p, (i) => 16 * U * (Math.abs(p[i]) + moved[i]), `simd sgd params ${label}`);
         if (mu > 0) expectWithin(vm, v, (i) => 16 * U * (Math.abs(v[i]) + moved[i]), `simd sgd velocity ${label}`);
       })),
@@ -500,8 +499,9 @@ export function checkSgd(k: SimdKernels, numRuns = 30): void {
  */
 export function checkAdam(k: SimdKernels, numRuns = 30): void {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 37 }), fc.constantFrom(0, 1e-2), fc.integer(), (count, wd, seed) =>
-      scoped(k, () => {
+    fc.property(fc.integer({ min: 0, max: 37 }), fc.integer({ min: 0, max: 6 }), fc.constantFrom(0, 1e-2), fc.integer(),
+      (count, fromWanted, wd, seed) => scoped(k, () => {
+        const from = Math.min(fromWanted, count); // one segment [from, count) of a longer buffer
         const rng = new Rng(seed);
         const b1 = 0.9, b2 = 0.999, eps = 1e-8, lr = 1e-3;
         const p0 = randomF32(rng, count);
@@ -513,7 +513,7 @@ export function checkAdam(k: SimdKernels, numRuns = 30): void {
           const g = randomF32(rng, count);
           const stepSize = lr / (1 - Math.pow(b1, t));
           const sqrtBc2 = Math.sqrt(1 - Math.pow(b2, t));
-          for (let i = 0; i < count; i++) {
+          for (let i = from; i < count; i++) {
             const gi = g[i] + wd * p[i];
             m[i] = b1 * m[i] + (1 - b1) * gi;
             mMag[i] = b1 * mMag[i] + (1 - b1) * Math.abs(gi);
@@ -522,13 +522,34 @@ export function checkAdam(k: SimdKernels, numRuns = 30): void {
             p[i] -= d;
             moved[i] += Math.abs(d);
           }
-          k.adamUpdate(pm, inMem(k, g), mm, vm, count, b1, b2, eps, wd, stepSize, sqrtBc2);
+          k.adamUpdate(pm, inMem(k, g), mm, vm, from, count, b1, b2, eps, wd, stepSize, sqrtBc2);
         }
-        const label = JSON.stringify({ count, wd, seed });
+        const label = JSON.stringify({ count, from, wd, seed });
         expectWithin(pm, p, (i) => 32 * U * (Math.abs(p[i]) + moved[i]), `simd adam params ${label}`);
         expectWithin(mm, m, (i) => 16 * U * mMag[i] + 1e-30, `simd adam m ${label}`);
         expectWithin(vm, v, (i) => 16 * U * Math.abs(v[i]) + 1e-30, `simd adam v ${label}`);
       })),
+    fcParams(numRuns),
+  );
+}
+
+// ───────────────────────────────────────────── the slot sum ─────────────────────────────────────────────
+
+/** accumulate (y += x) and the identity's backward, the same bits as the twin: counts 0…40, specials, offsets. */
+export function checkAccumulate(k: SimdKernels, numRuns = 40): void {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 }), fc.integer(), (count, offset, seed) => scoped(k, () => {
+      const rng = new Rng(seed);
+      const y0 = activationInput(rng, offset + count + 3);
+      const x = activationInput(rng, offset + count);
+      const ref = y0.slice();
+      ts.accumulate(ref.subarray(offset), x.subarray(offset), count);
+      for (const op of ['accumulate', 'identityBackward'] as const) {
+        const ym = inMem(k, y0);
+        k[op](ym.subarray(offset), inMem(k, x).subarray(offset), count);
+        expectWithin(ym, ref, () => 0, `simd ${op} count ${count} offset ${offset} seed ${seed}`);
+      }
+    })),
     fcParams(numRuns),
   );
 }

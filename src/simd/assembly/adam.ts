@@ -1,7 +1,7 @@
 /**
- * The Adam update, WebAssembly SIMD version. Twin of the loop in src/optim/adam.ts (Adam.step, PyTorch's
- * torch.optim.Adam with L2 decay added to the gradient), held to Adam by test/simd-ops.test.ts. One call
- * updates one run of parameters that share a weight-decay coefficient.
+ * The Adam update, WebAssembly SIMD version. Twin of src/kernels/adam.ts (adamUpdate, which Adam.step calls
+ * per segment; PyTorch's torch.optim.Adam with L2 decay added to the gradient), held to it by
+ * test/simd-ops.test.ts. One call updates one run of parameters that share a weight-decay coefficient.
  *
  *   g′ = g + wd·p
  *   m ← β1·m + (1 − β1)·g′          v ← β2·v + (1 − β2)·g′²

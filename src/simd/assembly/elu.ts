@@ -1,6 +1,6 @@
 /**
  * ELU, WebAssembly SIMD version. Twin of src/kernels/elu.ts (same arguments and equations), held to
- * eluForward / eluBackwardNaive by test/simd-activations.test.ts.
+ * eluForward / eluBackward by test/simd-activations.test.ts.
  *
  *   x: (count)   y: (count)   α > 0
  *   y = x                 if x > 0

@@ -16,5 +16,6 @@ export { maxPoolForward, maxPoolBackward } from './pool';
 export { batchNormForwardTrain, batchNormForwardEval, batchNormBackward } from './batchnorm';
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward } from './softmax-cross-entropy';
 export { sgdStep } from './sgd';
+export { accumulate } from './accumulate';
 export { adamStep } from './adam';
 export { peakMulAdd, peakFlopsPerIteration } from './peak';

@@ -1,7 +1,7 @@
 /**
- * The SGD update, WebAssembly SIMD version. Twin of the loops in src/optim/sgd.ts (Sgd.step, PyTorch's
- * torch.optim.SGD with dampening 0), held to Sgd by test/simd-ops.test.ts. One call updates one run of
- * parameters that share a weight-decay coefficient (a segment of the twin's layout).
+ * The SGD update, WebAssembly SIMD version. Twin of src/kernels/sgd.ts (sgdUpdate, which Sgd.step calls per
+ * segment; PyTorch's torch.optim.SGD with dampening 0), held to it by test/simd-ops.test.ts. One call updates
+ * one run of parameters that share a weight-decay coefficient (the caller passes the run's first address).
  *
  *   params p, grads g, velocity v: (count)
  *   g′ = g + wd·p
