@@ -5,7 +5,8 @@
  * thread, times the per-epoch evaluation passes (and bias-shift-control's κ measurement, on a few images), and
  * multiplies out: steps per run × runs × settings.
  *
- *   npm run build && node dist/scripts/experiment-cost.js [steps] [experiment…]   # default: 6 timed steps per kind of run, every experiment
+ *   npm run build && node dist/scripts/experiment-cost.js [steps] [--kernels=ts|simd] [experiment…]
+ *       default: 6 timed steps per kind of run, the TypeScript kernels, every experiment
  *
  * The extrapolation to the real run assumes two workers run 1.3× as fast as one thread (docs/performance.md
  * measured 1.2–1.4× on two cores), and prints the 1-thread figure too. Each figure is given twice: from the
@@ -23,10 +24,14 @@ import { CIFAR_ACTIVATIONS, CIFAR_SCALES } from '../src/experiments/cifar-compar
 import { CONTROL_SCALES, CONTROL_SETTINGS } from '../src/experiments/bias-shift-control.js';
 import { measureCoupling } from '../src/experiments/coupling.js';
 import type { Norm } from '../src/model/spec.js';
+import { kernelsByName, type KernelsName } from '../src/simd/index.js';
 
 const TWO_WORKER_SPEEDUP = 1.3;
-const timedSteps = Number(process.argv[2] ?? 6);
-const only = process.argv.slice(3);
+const args = process.argv.slice(2);
+const timedSteps = Number(args.find((a) => /^\d+$/.test(a)) ?? 6);
+const kernelsName = (args.find((a) => a.startsWith('--kernels='))?.slice('--kernels='.length) ?? 'ts') as KernelsName;
+if (kernelsName !== 'ts' && kernelsName !== 'simd') throw new Error(`experiment-cost: --kernels must be ts or simd, got '${kernelsName}'`);
+const only = args.filter((a) => !/^\d+$/.test(a) && !a.startsWith('--'));
 
 interface Kind {
   experiment: string;
@@ -73,9 +78,10 @@ function timed(f: () => void): { wall: number; cpu: number } {
 
 function timeKind(k: Kind): Timing {
   const spec = models[k.model].build({ activation: k.activation, width: k.width, batchNorm: k.batchNorm, norm: k.norm, dropout: k.dropout, input: k.input, classes: k.classes });
-  const net = new Network(spec, { maxBatch: k.microBatch });
+  const kernels = kernelsByName(kernelsName);
+  const net = new Network(spec, { maxBatch: k.microBatch, kernels });
   net.initParams(0);
-  const opt = new Sgd(net.layout, { momentum: 0.9, weightDecay: 5e-4 });
+  const opt = new Sgd(net.layout, { momentum: 0.9, weightDecay: 5e-4, kernels });
   const rng = new Rng(1);
   const size = k.input[0] * k.input[1] * k.input[2];
   const x = new Float32Array(k.microBatch * size);
@@ -152,7 +158,7 @@ const kinds: Kind[] = [
 
 // `serial`: work that runs on the main thread whatever the worker count (the κ measurement)
 const totals: Record<string, { wall: number; cpu: number; serialWall: number; serialCpu: number }> = {};
-console.log(`timed ${timedSteps} steps per kind of run, one thread (wall clock / CPU time)`);
+console.log(`timed ${timedSteps} steps per kind of run with the ${kernelsName} kernels, one thread (wall clock / CPU time; κ always on ts)`);
 for (const k of kinds.filter((x) => only.length === 0 || only.includes(x.experiment))) {
   const t = timeKind(k);
   const steps = Math.floor(k.trainN / k.batch) * k.epochs;
