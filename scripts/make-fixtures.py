@@ -503,8 +503,80 @@ def make_batchnorm():
             'tensors': {'x': tin(x), 'gamma': tin(gamma), 'beta': tin(beta), 'runMean': tin(run_mean),
                         'runVar': tin(run_var), 'y': tout(y)},
         })
+    # evaluation mode backward: the running statistics are constants, so autograd differentiates an affine map
+    for name, shape, eps in (('eval backward 2-D n5 c4', (5, 4), 1e-5), ('eval backward 4-D n2 c3 3x2', (2, 3, 3, 2), 1e-3)):
+        n, c = shape[0], shape[1]
+        spatial = math.prod(shape[2:]) if len(shape) > 2 else 1
+        x = leaf(src.normal(shape, 2.0))
+        gamma = leaf(src.uniform((c,), 0.5, 1.5))
+        beta = leaf(src.uniform((c,), -0.5, 0.5))
+        run_mean = src.uniform((c,), -1, 1)
+        run_var = src.uniform((c,), 0.5, 2)
+        y = F.batch_norm(x, run_mean, run_var, gamma, beta, training=False, eps=eps)
+        dy = src.normal(shape)
+        dx, dgamma, dbeta = grads(y, dy, [x, gamma, beta])
+        cases.append({
+            'name': name,
+            'params': {'mode': 'eval', 'n': n, 'c': c, 'spatial': spatial, 'eps': eps},
+            'tensors': {'x': tin(x), 'gamma': tin(gamma), 'beta': tin(beta), 'runMean': tin(run_mean),
+                        'runVar': tin(run_var), 'dy': tin(dy), 'y': tout(y),
+                        'dx': tout(dx), 'dgamma': tout(dgamma), 'dbeta': tout(dbeta)},
+        })
     return ('F.batch_norm; train: mean/invStd = 1/sqrt(biased var + eps) over (N,H,W), runMean/runVar after one '
-            'update of runMean0/runVar0 by F.batch_norm (momentum 0.1, unbiased var); eval: y only'), cases
+            'update of runMean0/runVar0 by F.batch_norm (momentum 0.1, unbiased var); eval: y, and where dy is given '
+            'dx/dgamma/dbeta of the evaluation function (running statistics constant)'), cases
+
+
+def make_center():
+    """Mean-centring per channel over (N,H,W) (4-D) or N (2-D): PyTorch has no such op, so it is written out,
+    y = x − x.mean over those axes, and differentiated by autograd. The running mean is updated with
+    F.batch_norm's own rule (its running_mean; the variance it also updates is not used), and checked
+    against (1 − m)·runMean0 + m·mean."""
+    src = Source('center')
+    cases = []
+    momentum = 0.1
+    specs = [('train 2-D n8 c5', (8, 5)), ('train 4-D n3 c4 5x4', (3, 4, 5, 4)), ('train 2-D n16 c7 (a micro-batch)', (16, 7)),
+             ('train 4-D n4 c2 6x6 large mean', (4, 2, 6, 6)), ('train 2-D n1 c3 (one value per channel: y = 0)', (1, 3))]
+    for name, shape in specs:
+        n, c = shape[0], shape[1]
+        spatial = math.prod(shape[2:]) if len(shape) > 2 else 1
+        bshape = (1, c) + (1,) * (len(shape) - 2)
+        dims = [0] + list(range(2, len(shape)))
+        mean_shift = 20.0 if 'large mean' in name else 2.0
+        x = leaf(f32(src.normal(shape, 3.0) + src.uniform(bshape, -mean_shift, mean_shift)))
+        y = x - x.mean(dim=dims, keepdim=True)
+        mean = x.detach().mean(dim=dims)
+        run_mean0 = src.uniform((c,), -1, 1)
+        run_mean = run_mean0.clone()
+        if n * spatial > 1:  # F.batch_norm refuses one value per channel in training; the rule is the same
+            F.batch_norm(x.detach(), run_mean, torch.ones(c), training=True, momentum=momentum)
+        else:
+            run_mean = (1 - momentum) * run_mean0 + momentum * mean
+        assert torch.allclose(run_mean, (1 - momentum) * run_mean0 + momentum * mean, rtol=1e-12, atol=1e-12)
+        dy = src.normal(shape)
+        (dx,) = grads(y, dy, [x])
+        cases.append({
+            'name': name,
+            'params': {'mode': 'train', 'n': n, 'c': c, 'spatial': spatial, 'momentum': momentum},
+            'tensors': {'x': tin(x), 'dy': tin(dy), 'runMean0': tin(run_mean0),
+                        'y': tout(y), 'mean': tout(mean), 'runMean': tout(run_mean), 'dx': tout(dx)},
+        })
+    for name, shape in (('eval 2-D n4 c3', (4, 3)), ('eval 4-D n2 c3 4x3', (2, 3, 4, 3))):
+        n, c = shape[0], shape[1]
+        spatial = math.prod(shape[2:]) if len(shape) > 2 else 1
+        bshape = (1, c) + (1,) * (len(shape) - 2)
+        x = leaf(src.normal(shape, 2.0))
+        run_mean = src.uniform((c,), -1, 1)
+        y = x - run_mean.reshape(bshape)
+        dy = src.normal(shape)
+        (dx,) = grads(y, dy, [x])
+        cases.append({
+            'name': name,
+            'params': {'mode': 'eval', 'n': n, 'c': c, 'spatial': spatial},
+            'tensors': {'x': tin(x), 'runMean': tin(run_mean), 'dy': tin(dy), 'y': tout(y), 'dx': tout(dx)},
+        })
+    return ('y = x − mean over (N,H,W) per channel, autograd; train: mean, runMean after one update of runMean0 '
+            '(F.batch_norm\'s rule, momentum 0.1), dx; eval: y = x − runMean, dx'), cases
 
 
 def make_losses():
@@ -557,6 +629,7 @@ MAKERS = {
     'activations': make_activations,
     'dropout': make_dropout,
     'batchnorm': make_batchnorm,
+    'center': make_center,
     'losses': make_losses,
 }
 

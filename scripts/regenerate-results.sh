@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Re-runs the paper's experiments at their default scale and copies each report into docs/results/<name>/:
+# Re-runs the paper's experiments (and the bias-shift control) at their default scale and copies each report into docs/results/<name>/:
 # report.md, results.json and the PNG figures only (no run folders, checkpoints or generated data).
 #
 #   bash scripts/regenerate-results.sh                       # every experiment
@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(mnist-activations mnist-autoencoder cifar-compare imagenet-cost cifar-table)
+all=(mnist-activations mnist-autoencoder cifar-compare imagenet-cost cifar-table bias-shift-control)
 names=()
 extra=()
 while [ $# -gt 0 ]; do

@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ElunetError } from './errors.js';
 import { KERNEL_NAMES } from './simd/index.js';
 import { TRAIN_DEFAULTS, defaultWorkers, type TrainOptions } from './run/setup.js';
+import { NORMS, REDUCTIONS } from './model/index.js';
 import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
@@ -60,7 +61,9 @@ export function addTrainOptions(cmd: Command, d: Partial<TrainOptions> = {}): Co
     .option('-a, --activation <name>', 'elu | relu | lrelu | srelu | prelu | selu', D.activation)
     .option('--alpha <α>', 'ELU α (or leaky-ReLU slope for lrelu)', floatArg('--alpha', 0))
     .option('--width <factor>', 'width factor: multiplies every layer’s units/channels', floatArg('--width', 0.01, 16), D.width)
-    .option('--batch-norm', 'batch normalization after every conv/dense layer', D.batchNorm)
+    .option('--batch-norm', 'batch normalization after every hidden conv/dense layer, before its activation (= --norm bn-before)', D.batchNorm)
+    .addOption(new Option('--norm <where>', 'normalization of every hidden conv/dense block: none | bn-before | bn-after (BN after the activation) | center-after (subtract each unit\'s mean after the activation)').argParser(choice('--norm', NORMS)))
+    .addOption(new Option('--loss-reduction <r>', 'mse / sigmoid-ce over a sample\'s outputs: sum (default) | mean (per pixel: the learning rate no longer depends on the image size)').argParser(choice('--loss-reduction', REDUCTIONS)))
     .option('--dropout', 'add dropout where the model defines it as optional (mnist-mlp: 0.2 after each hidden layer; mnist-cnn: 0.5 before the last layer)')
     .option('--no-dropout', 'remove the dropout layers of the model (default: the model’s own choice, the paper’s dropout for the CIFAR/ImageNet nets)')
     .option('-d, --data <source>', "'mnist' (embedded), or a folder/archive: MNIST/Fashion-MNIST IDX, CIFAR-10/100 binary, PNG class folders", D.data)
@@ -134,7 +137,8 @@ export function buildProgram(): Command {
     .option('-m, --model <name>', 'model from the zoo', 'mnist-cnn')
     .option('-a, --activation <name>', 'activation', 'elu')
     .option('--width <factor>', 'width factor (small keeps it quick)', floatArg('--width', 0.01, 16), 0.25)
-    .option('--batch-norm', 'with batch normalization')
+    .option('--batch-norm', 'with batch normalization before the activations')
+    .addOption(new Option('--norm <where>', 'none | bn-before | bn-after | center-after').argParser(choice('--norm', NORMS)))
     .option('--input <c,h,w>', 'input shape override, e.g. 3,64,64')
     .option('-n, --batch <n>', 'samples (each adds max-pool windows whose switches blur a float32 finite difference)', intArg('--batch', 1), 1)
     .option('--checks <n>', 'elements checked per tensor', intArg('--checks', 1), 12)

@@ -1,6 +1,7 @@
 /**
  * Batch normalization: hand-computed 2-D and 4-D cases, the running statistics, eval vs train, the invariants
- * of the backward, gradients against finite differences, TensorFlow.js autodiff as an outside reference, errors.
+ * of the backward, gradients against finite differences (the training forward and the evaluation forward),
+ * TensorFlow.js autodiff as an outside reference, errors.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import {
   batchNormUpdateRunning,
   batchNormForwardEval,
   batchNormBackward,
+  batchNormBackwardEval,
   batchNormInvStd,
   batchNormVariance,
   type BatchNormShape,
@@ -209,6 +211,46 @@ test('property: gradients of x, γ and β match finite differences (2-D and 4-D)
         ],
         forward: () => (batchNormForwardTrain(y, xhat, mean, invStd, x, gamma, beta, s, 1e-5), y),
         backward: (dy) => batchNormBackward(dx, dgamma, dbeta, dy, xhat, invStd, gamma, s),
+        seed: r.seed,
+      });
+    }),
+    fcParams(30),
+  );
+});
+
+test('evaluation backward: by hand, an affine map per channel (dx = γ·dy/√(var+ε), dγ = Σ dy·x̂, dβ = Σ dy)', () => {
+  // one channel, runMean 1, runVar 3, ε 1 → r = 1/√4 = 0.5; γ = 2. x = {3, 5}: x̂ = (x − 1)·0.5 = {1, 2}
+  const s = batchNormShape({ n: 2, c: 1 });
+  const dx = f32([10, 20]); // pre-filled: the backward adds
+  const dgamma = f32([1]);
+  const dbeta = f32([1]);
+  batchNormBackwardEval(dx, dgamma, dbeta, f32([1, -3]), f32([3, 5]), f32([2]), f32([1]), f32([3]), s, 1);
+  assert.deepEqual([...dx], [10 + 1, 20 - 3]); // + γ·r·dy = dy
+  assert.deepEqual([...dgamma], [1 + (1 * 1 - 3 * 2)]); // + Σ dy·x̂ = 1 − 6
+  assert.deepEqual([...dbeta], [1 + (1 - 3)]); // + Σ dy
+});
+
+test('property: evaluation-mode gradients of x, γ and β match finite differences (2-D and 4-D)', () => {
+  fc.assert(
+    fc.property(bnCase, (r) => {
+      const s = batchNormShape(r);
+      const rng = new Rng(r.seed);
+      const x = randomArray(rng, r.n * r.c * r.spatial, -2, 2);
+      const gamma = randomArray(rng, r.c, 0.5, 2);
+      const beta = randomArray(rng, r.c, -1, 1);
+      const runMean = randomArray(rng, r.c, -1, 1);
+      const runVar = randomArray(rng, r.c, 0.2, 2);
+      const [dx, dgamma, dbeta] = [new Float32Array(x.length), new Float32Array(r.c), new Float32Array(r.c)];
+      const y = new Float32Array(x.length);
+      assertGradients({
+        name: `batchnorm eval ${JSON.stringify(r)}`,
+        params: [
+          { name: 'x', value: x, grad: dx },
+          { name: 'gamma', value: gamma, grad: dgamma },
+          { name: 'beta', value: beta, grad: dbeta },
+        ],
+        forward: () => (batchNormForwardEval(y, x, gamma, beta, runMean, runVar, s), y),
+        backward: (dy) => batchNormBackwardEval(dx, dgamma, dbeta, dy, x, gamma, runMean, runVar, s),
         seed: r.seed,
       });
     }),

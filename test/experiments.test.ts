@@ -15,8 +15,9 @@ import { commandLine, experimentOptions } from '../src/experiments/common.js';
 import {
   batchNormHelpsClaim, batchNormNotEluClaim, claimsTable, coefficientOfVariation, eluBeatsReluBnClaim, fastestLossClaim, higherLrBetterClaim,
   lossFallsCheck, lowestAtEveryLrClaim, medianNearZeroClaim, stalledRates, medianVariationClaim, overheadClaim, rankingClaim, table1Claim, verdictNote,
-  PAPER_OVERHEAD, type ClaimResult,
+  PAPER_OVERHEAD, centredNearZeroClaim, centringSpeedsUpClaim, couplingClaim, nice, questionsTable, twoSidedQuestion, type ClaimResult,
 } from '../src/experiments/claims.js';
+import { couplingBiasNote } from '../src/experiments/bias-shift-control.js';
 import { standInGate } from '../src/experiments/cifar-compare.js';
 import { imagenetParamCounts, patternImage, PATTERN_CLASSES } from '../src/experiments/imagenet-cost.js';
 import { Rng } from '../src/rng.js';
@@ -206,10 +207,70 @@ test('claimsTable: every comparison line carries n, p and the effect with its in
   assert.doesNotMatch(verdictNote(5), /at best inconclusive/);
 });
 
+// ---------------------------------------------------------------- the bias-shift control
+
+/** Six runs around `m` (the control's default: 6 seeds, so that a two-sided test can decide). */
+const runs6 = (m: number) => [0.01, -0.02, 0.0, 0.02, -0.01, 0.015].map((d) => m + d);
+/** Six runs whose differences to runs6(m) alternate in sign and grow: no direction. */
+const mixed6 = (m: number) => runs6(m).map((v, k) => v + (k % 2 ? 0.05 : -0.05) * (1 + k / 10));
+
+test('control claims: the centring check, centred and BN-after ReLU learning faster, κ lower behind ELU and centred ReLU', () => {
+  const near = { elu: runs6(0.15), relu: runs6(0.4), 'relu-center': runs6(0.01) };
+  assert.equal(centredNearZeroClaim(near).verdict, 'reproduced');
+  assert.deepEqual(centredNearZeroClaim(near).tests.map((t) => t.label), ['ReLU centred vs ReLU', 'ReLU centred vs ELU']);
+  // centring that left more mean than ELU has: the check fails, contradicted
+  assert.equal(centredNearZeroClaim({ ...near, 'relu-center': runs6(0.2) }).verdict, 'contradicted');
+  assert.equal(centredNearZeroClaim({ ...near, 'relu-center': mixed6(0.15) }).verdict, 'inconclusive');
+  assert.equal(centredNearZeroClaim({ elu: runs6(0.15), relu: runs6(0.4) }).verdict, 'not comparable');
+
+  const loss = { relu: runs6(0.5), 'relu-center': runs6(0.4), 'relu-bn-after': runs6(0.6) };
+  assert.equal(centringSpeedsUpClaim(loss, 'relu-center').verdict, 'reproduced');
+  assert.equal(centringSpeedsUpClaim(loss, 'relu-bn-after').verdict, 'contradicted');
+  assert.equal(centringSpeedsUpClaim({ ...loss, 'relu-center': mixed6(0.5) }, 'relu-center').verdict, 'inconclusive');
+  assert.equal(centringSpeedsUpClaim({ relu: runs6(0.5) }, 'relu-bn-after').verdict, 'not comparable');
+  // a centred run that diverged counts as the worst loss
+  assert.equal(centringSpeedsUpClaim({ ...loss, 'relu-center': runs6(0.4).map(() => NaN) }, 'relu-center').verdict, 'contradicted');
+  assert.match(centringSpeedsUpClaim(loss, 'relu-bn-after').paper, /batch norm after the activation/);
+
+  const kappa = { elu: runs6(0.6), relu: runs6(0.9), 'relu-center': runs6(0.4), 'relu-bn-after': runs6(0.5) };
+  const c = couplingClaim(kappa);
+  assert.equal(c.verdict, 'reproduced');
+  assert.deepEqual(c.tests.map((t) => t.label), ['ELU vs ReLU', 'ReLU centred vs ReLU']);
+  assert.deepEqual(c.extra?.map((t) => t.label), ['ReLU+BN after vs ReLU']);
+  assert.equal(couplingClaim({ ...kappa, elu: runs6(0.95) }).verdict, 'contradicted');
+  assert.equal(couplingClaim({ ...kappa, 'relu-center': mixed6(0.9) }).verdict, 'inconclusive');
+  assert.equal(couplingClaim({ elu: runs6(0.6), relu: runs6(0.9) }).verdict, 'not comparable');
+  assert.equal(nice('relu-center'), 'ReLU centred');
+  assert.equal(nice('relu-bn-after'), 'ReLU+BN after');
+  assert.equal(nice('relu-bn'), 'ReLU+BN');
+});
+
+test('twoSidedQuestion: either side lower, no significant difference, undecidable with 5 pairs, not comparable', () => {
+  const q = (a: number[], b: number[]) => twoSidedQuestion('q', 'which is lower?', 'loss', { elu: a, 'relu-center': b }, 'elu', 'relu-center');
+  assert.equal(q(runs6(0.3), runs6(0.4)).finding, 'ELU lower');
+  assert.equal(q(runs6(0.4), runs6(0.3)).finding, 'ReLU centred lower');
+  const none = q(mixed6(0.3), runs6(0.3));
+  assert.equal(none.finding, 'no significant difference');
+  assert.match(none.why, /not evidence that they are equal/);
+  // five pairs all of one sign: one-sided p = 1/32, but the two-sided 2/32 = 0.0625 cannot decide
+  const five = q(runs6(0.3).slice(0, 5), runs6(0.4).slice(0, 5));
+  assert.equal(five.finding, 'undecidable');
+  assert.match(five.why, /smallest possible two-sided p is 2\/2\^5 = 0.0625/);
+  assert.equal(q([], runs6(0.3)).finding, 'not comparable');
+  // the interval that goes with a two-sided test at 0.05 is the 95 % one: with 6 pairs it reaches 96.9 %
+  const six = q(runs6(0.3), runs6(0.4));
+  assert.ok(six.interval.level >= 0.95 && six.interval.upper < 0, `${six.interval.level} [${six.interval.lower}, ${six.interval.upper}]`);
+  const md = questionsTable([six, five]);
+  assert.match(md, /\| which is lower\? \| \*\*ELU lower\*\* \| 6 \|/);
+  assert.match(md, /ELU vs ReLU centred: n = 6, two-sided p = 0.0313, median Δ = .*96.9 % CI \[.*\] → ELU lower/);
+  assert.match(couplingBiasNote(1000), /0.13·\(1 − κ\)/);
+  assert.match(couplingBiasNote(100), /carry no information/);
+});
+
 // ---------------------------------------------------------------- options, registry, helpers
 
-test('registry: the five experiments, each with a description', () => {
-  assert.deepEqual(Object.keys(experiments).sort(), ['cifar-compare', 'cifar-table', 'imagenet-cost', 'mnist-activations', 'mnist-autoencoder']);
+test('registry: the five experiments of the paper and the bias-shift control, each with a description', () => {
+  assert.deepEqual(Object.keys(experiments).sort(), ['bias-shift-control', 'cifar-compare', 'cifar-table', 'imagenet-cost', 'mnist-activations', 'mnist-autoencoder']);
   for (const e of Object.values(experiments)) {
     assert.ok(e.description.length > 20);
     assert.equal(typeof e.run, 'function');
@@ -315,19 +376,25 @@ test('mnist-activations (smoke): report, curves per activation, resume reuses ru
   );
 });
 
-test("mnist-autoencoder (smoke): four learning rates × three activations (the paper's set), per-pixel learning rates, claims computed", async () => {
+test("mnist-autoencoder (smoke): four learning rates × three activations (the paper's set), per-pixel loss, per-image errors, claims computed", async () => {
   const out = join(tmp, 'ae');
   await experiments['mnist-autoencoder'].run({ ...common, out });
   const r = checkReport(out, ['fig3.png']) as Results & {
     finalPerRun: { train: Record<string, Record<string, (number | string)[]>> };
-    settings: { stepLearningRates: number[] };
+    settings: { learningRates: number[] };
   };
   assert.deepEqual(Object.keys(r.finalPerRun.train), ['1e-2', '1e-3', '1e-4', '1e-5']);
   assert.deepEqual(Object.keys(r.finalPerRun.train['1e-3']).sort(), ['elu', 'lrelu', 'relu']);
-  // the per-pixel normalisation: the step on the model's per-image loss is lr / 784, and that is what the run stored
-  assert.deepEqual(r.settings.stepLearningRates, [1e-2 / 784, 1e-3 / 784, 1e-4 / 784, 1e-5 / 784]);
+  // the per-pixel normalisation is the model's own (reduction 'mean'): the runs train with the paper's rates
+  assert.deepEqual(r.settings.learningRates, [1e-2, 1e-3, 1e-4, 1e-5]);
   const ck = JSON.parse(readFileSync(join(out, 'runs', 'lr1e-2', 'elu', 'run0', 'checkpoint', 'checkpoint.json'), 'utf8'));
-  assert.equal(ck.meta.options.lr, 1e-2 / 784);
+  assert.equal(ck.meta.options.lr, 1e-2);
+  assert.equal(ck.meta.spec.reduction, 'mean');
+  // the report's errors are per image: the run's per-pixel loss × 784
+  const metrics = readFileSync(join(out, 'runs', 'lr1e-2', 'elu', 'run0', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lastEpoch = metrics.filter((m) => m.trainEvalLoss !== undefined).at(-1);
+  assert.equal(r.finalPerRun.train['1e-2'].elu[0], lastEpoch.trainEvalLoss * 784);
+  assert.ok(lastEpoch.trainEvalLoss < 1, `a per-pixel cross-entropy, got ${lastEpoch.trainEvalLoss}`);
   assert.deepEqual(r.claims.map((c) => c.id), ['fig3-elu-lowest-training', 'fig3-elu-lowest-test', 'fig3-higher-lr-better']);
 });
 
@@ -398,6 +465,37 @@ test('cifar-table (smoke): Table 1 beside the measured cifar-18 row, labelled no
   // lr ÷ 10 at 28 % of the 4-step run: step round(0.28 · 4) = 1
   const ck = JSON.parse(readFileSync(join(out, 'runs', 'elu', 'run0', 'checkpoint', 'checkpoint.json'), 'utf8'));
   assert.equal(ck.meta.options.schedule, 'steps:1:0.001');
+});
+
+test('bias-shift-control (smoke): four settings on the Fig. 2 setup, κ per run cached in the run folder, claims and questions', async () => {
+  const out = join(tmp, 'bsc');
+  await experiments['bias-shift-control'].run({ ...common, out });
+  const r = checkReport(out, ['control.png', 'median-activation.png', 'cross-entropy.png', 'coupling.png']) as unknown as Omit<Results, 'runs'> & {
+    settings: { lr: number; batch: number; momentum: number; seeds: number[] };
+    curves: Record<string, { medianUnitActivation: { perRun: number[][] } }>;
+    runs: { setting: string; kappa: number | null; reused: boolean }[];
+    questions: { id: string; finding: string }[];
+    perRunClaimInputs: { nearZero: Record<string, number[]> };
+  };
+  assert.deepEqual([r.settings.lr, r.settings.batch, r.settings.momentum], [0.01, 64, 0]); // the Fig. 2 setup
+  assert.deepEqual(Object.keys(r.curves), ['elu', 'relu', 'relu-center', 'relu-bn-after']);
+  assert.deepEqual(r.claims.map((c) => c.id), ['control-centred-near-zero', 'control-centred-learns-faster', 'control-bn-after-learns-faster', 'control-coupling-lower']);
+  assert.deepEqual(r.questions.map((q) => [q.id, q.finding]), [['control-elu-vs-centred-loss', 'undecidable'], ['control-elu-vs-centred-kappa', 'undecidable']]);
+  assert.ok(r.runs.every((x) => typeof x.kappa === 'number' && x.kappa > 0 && x.kappa <= 1 + 1e-9), 'a κ per run');
+  // the centred network's block outputs (what hiddenActivations gives) have a mean near zero in eval mode
+  assert.ok(r.perRunClaimInputs.nearZero['relu-center'].every((v, k) => v < r.perRunClaimInputs.nearZero.relu[k]));
+  const ck = JSON.parse(readFileSync(join(out, 'runs', 'relu-center', 'run0', 'checkpoint', 'checkpoint.json'), 'utf8'));
+  assert.equal(ck.meta.spec.layers[0].norm, 'center-after');
+  assert.ok(existsSync(join(out, 'runs', 'relu-bn-after', 'run1', 'coupling.json')));
+  const md = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.match(md, /carry no information/); // 24 images for 128 inputs at the smoke scale: said plainly
+  // the second call trains nothing and measures nothing again
+  const before = readFileSync(join(out, 'runs', 'elu', 'run0', 'coupling.json'), 'utf8');
+  await experiments['bias-shift-control'].run({ ...common, out });
+  const again = readResults(out) as unknown as { runs: { reused: boolean; kappa: number }[] };
+  assert.ok(again.runs.every((x) => x.reused));
+  assert.deepEqual(again.runs.map((x) => x.kappa), r.runs.map((x) => x.kappa));
+  assert.equal(readFileSync(join(out, 'runs', 'elu', 'run0', 'coupling.json'), 'utf8'), before);
 });
 
 test('clean up', () => {

@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/rng.js';
 import { ShapeError } from '../src/errors.js';
-import { glorotNormal, glorotUniform, heNormal, heUniform, lecunNormal } from '../src/kernels/init.js';
+import { centredGain, glorotNormal, glorotUniform, heNormal, heUniform, lecunNormal } from '../src/kernels/init.js';
+import { activationForward } from '../src/kernels/activation.js';
+import { normalCdf } from '../src/stats/normal.js';
 
 const COUNT = 20000;
 const FAN_IN = 50;
@@ -103,7 +105,7 @@ test('fan sizes that are not positive integers are refused with a message naming
  * layers of width `width` (no biases) fed with x ~ N(0,1): E[z_depth²] / E[z_1²]. Plain loops, so the test
  * depends on no other kernel.
  */
-function signalRatioThroughReluStack(init: (w: Float32Array, fanIn: number, rng: Rng) => void, seed: number): number {
+function signalRatioThroughReluStack(init: (w: Float32Array, fanIn: number, rng: Rng) => void, seed: number, centre = false): number {
   const width = 200;
   const batch = 32;
   const depth = 10;
@@ -131,6 +133,15 @@ function signalRatioThroughReluStack(init: (w: Float32Array, fanIn: number, rng:
     if (layer === 0) first = ms;
     last = ms;
     x = z.map((v) => (v > 0 ? v : 0));
+    if (centre) {
+      // each unit's ReLU output minus its mean over the batch (the centring layer in training mode)
+      for (let o = 0; o < width; o++) {
+        let m = 0;
+        for (let b = 0; b < batch; b++) m += x[b * width + o];
+        m /= batch;
+        for (let b = 0; b < batch; b++) x[b * width + o] -= m;
+      }
+    }
   }
   return last / first;
 }
@@ -148,4 +159,37 @@ test('why He: through 10 ReLU layers He keeps the signal (≈ 1×); LeCun halves
   // 1e−5 relative is a loose bound).
   assert.ok(lecun > 2 ** -9 / 4 && lecun < 2 ** -9 * 4, `LeCun: E[z₁₀²]/E[z₁²] = ${lecun}`);
   assert.ok(Math.abs(lecun * 512 - he) < 1e-5 * he, `He ${he} vs 512 × LeCun ${lecun * 512}`);
+});
+
+test('centredGain: √(E[f²]/Var f) for z ~ N(0, 1) — ReLU 1/√(1 − 1/π), ELU from its closed-form moments', () => {
+  const relu = centredGain((y, x, n) => activationForward('relu', y, x, n));
+  // E[relu] = 1/√(2π), E[relu²] = ½: gain² = ½ / (½ − 1/(2π)) = 1/(1 − 1/π). Simpson with h = 0.005 on a
+  // function with a kink at 0 (a grid point) errs by ~h² relative; float32 grid values ~6e-8
+  assert.ok(Math.abs(relu - 1 / Math.sqrt(1 - 1 / Math.PI)) < 1e-6, `ReLU gain ${relu}`);
+  // ELU (α = 1): E[elu] = 1/√(2π) + √e·Φ(−1) − ½ (docs/kernels/activations.md), and
+  // E[elu²] = ½ + ∫_{z<0} (eᶻ − 1)² φ(z) dz = ½ + e²·Φ(−2) − 2√e·Φ(−1) + ½
+  const m1 = 1 / Math.sqrt(2 * Math.PI) + Math.sqrt(Math.E) * normalCdf(-1) - 0.5;
+  const m2 = 1 + Math.E ** 2 * normalCdf(-2) - 2 * Math.sqrt(Math.E) * normalCdf(-1);
+  const elu = centredGain((y, x, n) => activationForward('elu', y, x, n, 1));
+  // expm1 in float32 on the grid: ~1e-7 relative per value
+  assert.ok(Math.abs(elu - Math.sqrt(m2 / (m2 - m1 * m1))) < 1e-6, `ELU gain ${elu} vs ${Math.sqrt(m2 / (m2 - m1 * m1))}`);
+  // a symmetric activation has no mean to remove: gain 1
+  assert.ok(Math.abs(centredGain((y, x, n) => activationForward('linear', y, x, n)) - 1) < 1e-9);
+});
+
+test('why centredGain: a stack of centred ReLUs loses 1 − 1/π of its mean square per layer with He, keeps it with the gain', () => {
+  const gain = 1 / Math.sqrt(1 - 1 / Math.PI);
+  const plain = signalRatioThroughReluStack(heNormal, 1, true);
+  const corrected = signalRatioThroughReluStack((w, fanIn, rng) => heNormal(w, fanIn, rng, gain), 1, true);
+  // 9 steps of (1 − 1/π) ≈ 0.0322, with the random factor per layer of the test above (a factor-4 band); the
+  // gain draws the same normals ×1.211, so corrected = plain·gain¹⁸ up to float32 rounding of the weights
+  const expected = (1 - 1 / Math.PI) ** 9;
+  assert.ok(plain > expected / 4 && plain < expected * 4, `centred ReLU, He: E[z₁₀²]/E[z₁²] = ${plain}, expected ≈ ${expected}`);
+  assert.ok(corrected > 0.25 && corrected < 4, `centred ReLU, He × gain: E[z₁₀²]/E[z₁²] = ${corrected}`);
+  assert.ok(Math.abs(corrected / (plain * gain ** 18) - 1) < 1e-4, `the gain only rescales: ${corrected} vs ${plain * gain ** 18}`);
+  // gain 1 is exactly the initialiser without it
+  const [a, b] = [new Float32Array(64), new Float32Array(64)];
+  heNormal(a, 8, new Rng(3));
+  heNormal(b, 8, new Rng(3), 1);
+  assert.deepEqual(a, b);
 });

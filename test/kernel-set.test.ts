@@ -79,6 +79,14 @@ const specs: ModelSpec[] = [
     ],
   },
   {
+    name: 'after-norms', input: [3, 4, 4], activation: { name: 'relu' }, init: 'he-normal', loss: 'mse', reduction: 'mean',
+    layers: [
+      { type: 'conv', filters: 2, size: 3, norm: 'center-after' },
+      { type: 'dense', units: 4, norm: 'bn-after' },
+      { type: 'dense', units: 3, activation: 'none' },
+    ],
+  },
+  {
     name: 'mlp-sigmoid', input: [3, 1, 1], activation: { name: 'lrelu', slope: 0.2 }, init: 'glorot-uniform', loss: 'sigmoid-ce',
     layers: [{ type: 'dense', units: 4 }, { type: 'dense', units: 2, activation: 'none' }],
   },
@@ -120,13 +128,11 @@ for (const spec of specs) {
         out.push(Array.from(net.state), Array.from(net.forward(x, 2, 'eval')));
         for (let i = 0; i < net.params.length; i++) net.params[i] -= 0.1 * net.grads[i];
       }
-      if (net.batchStatsSize === 1) {
-        // without BN a backward may follow an eval-mode forward (dropout then is the identity both ways)
-        net.forward(x, n, 'eval');
-        net.zeroGrad();
-        net.backward(target, n, 1 / n);
-        out.push(Array.from(net.grads));
-      }
+      // a backward after an eval-mode forward: dropout the identity, BN and centring with running statistics
+      net.forward(x, n, 'eval');
+      net.zeroGrad();
+      net.backward(target, n, 1 / n);
+      out.push(Array.from(net.grads));
       if (which === 1) {
         const views = [net.batchStats(), net.inputGrad(), net.probabilities(), ...net.hiddenActivations().map((h) => h.data)];
         assert.ok(views.every(inArena), 'batch statistics, input gradient, probabilities, hidden activations');

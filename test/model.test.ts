@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ShapeError, ElunetError } from '../src/errors.js';
 import { Network, summarizeSpec } from '../src/model/network.js';
 import { layoutFor } from '../src/model/params.js';
-import { expandSpec, type LayerSpec, type ModelSpec } from '../src/model/spec.js';
+import { expandSpec, type LayerSpec, type ModelSpec, type Norm } from '../src/model/spec.js';
 import { models, zooModel } from '../src/model/zoo.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../src/kernels/activation.js';
 import { Rng } from '../src/rng.js';
@@ -348,8 +348,172 @@ test('batch norm: train mode uses batch statistics, batchStats/applyRunningStats
   }
   // float32 vs float64 evaluation of two small affine maps: ~1e-7 relative, 1e-5 leaves margin
   expectClose(y, expected, { rtol: 1e-5, atol: 1e-5, name: 'eval-mode BN with running statistics' });
-  assert.throws(() => net.backward(new Int32Array(4), 4, 0.25), /backward after an eval-mode forward of a model with batch norm/);
+  // a backward after an eval-mode forward differentiates the evaluation function (running statistics held
+  // constant; test/network-gradcheck.test.ts checks its numbers against finite differences)
+  net.zeroGrad();
+  net.backward(new Int32Array(4), 4, 0.25);
+  assert.ok(net.grads.every(Number.isFinite) && net.grad('dense1.bn.gamma').some((g) => g !== 0));
   assert.throws(() => net.applyRunningStats(new Float32Array(3)), /expected a batchStats\(\) vector of 7 floats/);
+});
+
+// ───────────────────────────────────────────────────────────────── normalization after the activation, centring
+
+test("expandSpec: norm places BN before or after the activation, or a centring layer after it; hidden blocks end there", () => {
+  const s = (norm: Norm) =>
+    spec([{ type: 'conv', filters: 3, size: 3, norm }, { type: 'dense', units: 4, norm }, { type: 'dense', units: 2, activation: 'none' }]);
+  assert.equal(kinds(s('none')), 'conv act flatten dense act dense');
+  assert.equal(kinds(s('bn-before')), 'conv bn act flatten dense bn act dense');
+  assert.equal(kinds(s('bn-after')), 'conv act bn flatten dense act bn dense');
+  assert.equal(kinds(s('center-after')), 'conv act center flatten dense act center dense');
+  // 'bn-before' is exactly what batchNorm: true has always built
+  const old = spec([{ type: 'conv', filters: 3, size: 3, batchNorm: true }, { type: 'dense', units: 4, batchNorm: true }, { type: 'dense', units: 2, activation: 'none' }]);
+  assert.deepEqual(expandSpec(s('bn-before')).layers, expandSpec(old).layers);
+  const e = expandSpec(s('center-after'));
+  assert.deepEqual(e.layers.map((l) => l.name), ['conv1', 'conv1.act', 'conv1.center', 'flatten1', 'dense1', 'dense1.act', 'dense1.center', 'dense2']);
+  // a bias stays before the activation unless BN comes first (BN's β replaces it only there)
+  for (const [norm, bias] of [['bn-before', false], ['bn-after', true], ['center-after', true]] as const) {
+    const l = expandSpec(s(norm)).layers.find((x) => x.kind === 'dense')!;
+    assert.ok(l.kind === 'dense' && l.bias === bias, `${norm}: bias ${bias}`);
+  }
+  assert.deepEqual(e.hidden, [2, 6], 'the hidden blocks end with their centring layer');
+  const net = new Network(s('center-after'), { maxBatch: 3 });
+  net.initParams(1);
+  net.forward(inputs(3, 128, 4), 3, 'train');
+  const h = net.hiddenActivations();
+  assert.deepEqual(h.map((a) => a.name), ['conv1', 'dense1']);
+  // what hiddenActivations hands out is the centred output: in train mode each unit has batch mean 0
+  for (const a of h) {
+    for (let u = 0; u < a.units; u++) {
+      let sum = 0;
+      for (let i = 0; i < 3; i++) for (let p = 0; p < a.spatial; p++) sum += a.data[(i * a.units + u) * a.spatial + p];
+      // 3·spatial float32 values of size ~1, each rounded once after the float64 subtraction
+      assert.ok(Math.abs(sum / (3 * a.spatial)) < 1e-6, `${a.name} unit ${u}: batch mean ${sum / (3 * a.spatial)}`);
+    }
+  }
+  assert.deepEqual(net.stateLayout.map((x) => `${x.name}[${x.shape}]`), ['conv1.center.running_mean[3]', 'dense1.center.running_mean[4]']);
+  assert.equal(net.paramCount, new Network(s('none'), { maxBatch: 1 }).paramCount, 'centring adds no parameter');
+});
+
+test("zoo with norm 'center-after': the layers fed by centred blocks draw He's weights × centredGain, the same draws", () => {
+  const gain = 1 / Math.sqrt(1 - 1 / Math.PI); // ReLU's (test/init.test.ts checks centredGain)
+  const s = models['mnist-mlp'].build({ activation: 'relu', norm: 'center-after', width: 1 / 16 });
+  const gains = s.layers.map((e) => ('initGain' in e ? e.initGain : undefined));
+  assert.equal(gains[0], undefined, 'the first layer is fed by the pixels');
+  for (const g of gains.slice(1)) assert.ok(g !== undefined && Math.abs(g - gain) < 1e-6, `gain ${g}`);
+  const plain = new Network(models['mnist-mlp'].build({ activation: 'relu', width: 1 / 16 }), { maxBatch: 1 });
+  const centred = new Network(s, { maxBatch: 1 });
+  plain.initParams(4);
+  centred.initParams(4);
+  assert.deepEqual(centred.param('dense1.weight'), plain.param('dense1.weight'));
+  // the same normals from the same stream, std × gain: one float32 rounding apart
+  expectClose(centred.param('dense2.weight'), plain.param('dense2.weight').map((w) => w * gain), { rtol: 1e-6, atol: 0, name: 'dense2 × gain' });
+  assert.match(centred.summary(), /dense \(init ×1\.211\)/);
+  // no gain without centring, nor for the other placements: their specs are what they always were
+  for (const norm of [undefined, 'bn-before', 'bn-after'] as const) {
+    assert.ok(models['mnist-mlp'].build({ activation: 'relu', norm }).layers.every((e) => !('initGain' in e)), String(norm));
+  }
+  assert.throws(
+    () => expandSpec(spec([{ type: 'dense', units: 3, initGain: -1 }])),
+    (e: Error) => e instanceof ShapeError && /layer 0 \(dense 3\): initGain must be a positive number/.test(e.message),
+  );
+});
+
+test('norm errors name the layer: an unknown placement, and batchNorm contradicting norm', () => {
+  assert.throws(
+    () => expandSpec(spec([{ type: 'dense', units: 3, norm: 'layer' as never }])),
+    (e: Error) => e instanceof ShapeError && /layer 0 \(dense 3\): norm must be one of none, bn-before, bn-after, center-after, got "layer"/.test(e.message),
+  );
+  assert.throws(
+    () => expandSpec(spec([{ type: 'conv', filters: 2, size: 3, batchNorm: true, norm: 'center-after' }])),
+    (e: Error) => e instanceof ShapeError && /batchNorm: true means norm 'bn-before', but norm is 'center-after'; give only one of them/.test(e.message),
+  );
+  assert.doesNotThrow(() => expandSpec(spec([{ type: 'dense', units: 3, batchNorm: true, norm: 'bn-before' }])));
+  assert.throws(() => models['mnist-mlp'].build({ activation: 'relu', batchNorm: true, norm: 'bn-after' }), /batchNorm \(BN before the activation\) and norm 'bn-after' disagree/);
+  assert.throws(() => models['mnist-mlp'].build({ activation: 'relu', norm: 'after' as never }), /zoo 'mnist-mlp': norm must be one of/);
+});
+
+test('centring: batchStats holds its batch mean, applyRunningStats moves the running mean, eval subtracts it', () => {
+  // dense(2 → 2, no activation) → center, then the output layer; BN (after) on a second block to see the layout
+  const s = spec([
+    { type: 'dense', units: 2, activation: 'none', norm: 'center-after' },
+    { type: 'dense', units: 3, activation: 'none', norm: 'bn-after' },
+    { type: 'dense', units: 2, activation: 'none' },
+  ], { input: [2, 1, 1] });
+  const net = new Network(s, { maxBatch: 4 });
+  net.initParams(3);
+  const x = new Float32Array([1, 2, 3, 5, -1, 0, 2, 2]);
+  net.forward(x, 4, 'train');
+  const W = net.param('dense1.weight');
+  const b = net.param('dense1.bias');
+  const pre = (i: number, u: number) => b[u] + W[u * 2] * x[i * 2] + W[u * 2 + 1] * x[i * 2 + 1];
+  const means = [0, 1].map((u) => [0, 1, 2, 3].reduce((a, i) => a + pre(i, u), 0) / 4);
+  const stats = Float32Array.from(net.batchStats());
+  assert.equal(stats.length, 2 + 3 + 3 + 1, 'centring: 2 means; BN: 3 means, 3 variances; the batch size');
+  assert.equal(stats[8], 4);
+  // float32 storage of a mean of four float32 products: ~1e-7 relative
+  expectClose(stats.subarray(0, 2), means, { rtol: 1e-6, atol: 1e-6, name: 'centring batch mean' });
+  assert.deepEqual(Array.from(net.state.subarray(0, 2)), [0, 0], 'forward never moves the running mean');
+  net.applyRunningStats(stats);
+  expectClose(net.state.subarray(0, 2), means.map((m) => 0.1 * m), { rtol: 1e-6, atol: 1e-7, name: 'running mean after one update' });
+  net.forward(x, 4, 'eval');
+  const h = net.hiddenActivations()[0].data;
+  const expected = [0, 1, 2, 3].flatMap((i) => [0, 1].map((u) => pre(i, u) - net.state[u]));
+  // x − runMean in float32 after the float32 dense output: ~1e-7 of values of size ~3
+  expectClose(h, expected, { rtol: 1e-5, atol: 1e-6, name: 'eval: minus the running mean' });
+});
+
+test('centring: micro-batches of 2 give the same bits on one network as on two (the worker count does not matter)', () => {
+  // each micro-batch takes its own mean (ghost statistics); what a worker would compute is a forward/backward
+  // of its micro-batch on another Network sharing the parameters, and the running means are applied in order
+  const s = models['mnist-mlp'].build({ activation: 'relu', width: 1 / 32, norm: 'center-after', input: [1, 4, 4] });
+  const a = new Network(s, { maxBatch: 2 });
+  a.initParams(5);
+  const b = new Network(s, { maxBatch: 2, params: a.params });
+  const x = inputs(4, 16, 6);
+  const labels = new Int32Array([1, 0, 3, 2]);
+  const run = (nets: Network[]): { grads: Float32Array; state: Float32Array } => {
+    const grads = new Float32Array(a.paramCount);
+    const stats: Float32Array[] = [];
+    [0, 2].forEach((from, j) => {
+      const net = nets[j % nets.length];
+      net.zeroGrad();
+      net.forward(x.subarray(from * 16), 2, 'train');
+      net.backward(labels.subarray(from), 2, 1 / 4);
+      for (let i = 0; i < grads.length; i++) grads[i] += net.grads[i];
+      stats.push(Float32Array.from(net.batchStats()));
+    });
+    for (const st of stats) nets[0].applyRunningStats(st);
+    return { grads, state: Float32Array.from(nets[0].state) };
+  };
+  const one = run([a]);
+  a.state.fill(0);
+  const two = run([a, b]);
+  assert.deepEqual(two.grads, one.grads);
+  assert.deepEqual(two.state, one.state);
+  assert.ok(one.state.some((v) => v !== 0));
+});
+
+test("reduction: 'mean' divides mse / sigmoid-ce by the outputs; softmax-ce refuses it; an unknown one is named", () => {
+  const layers: LayerSpec[] = [{ type: 'dense', units: 4, activation: 'none' }];
+  const x = inputs(2, 3, 7);
+  const t = randomArray(new Rng(8), 8, 0, 1);
+  for (const loss of ['mse', 'sigmoid-ce'] as const) {
+    const [sum, mean] = ([undefined, 'mean'] as const).map((reduction) => {
+      const net = new Network(spec(layers, { input: [3, 1, 1], loss, ...(reduction ? { reduction } : {}) }), { maxBatch: 2 });
+      net.initParams(1);
+      net.forward(x, 2, 'eval');
+      return net.loss(t, 2);
+    });
+    // one float32 rounding of the kernels' mean, multiplied by 4 or not
+    assert.ok(Math.abs(mean - sum / 4) <= 1e-7 * sum, `${loss}: ${mean} vs ${sum} / 4`);
+  }
+  assert.throws(
+    () => expandSpec(spec(layers, { reduction: 'mean' })),
+    (e: Error) => e instanceof ShapeError && /reduction 'mean' averages a sample's loss over its outputs, but softmax-ce has one term per sample/.test(e.message),
+  );
+  assert.throws(() => expandSpec(spec(layers, { loss: 'mse', reduction: 'max' as never })), /unknown reduction "max"; expected sum or mean/);
+  assert.equal(models['mnist-autoencoder'].build({ activation: 'elu', reduction: 'mean' }).reduction, 'mean');
+  assert.equal('reduction' in models['mnist-autoencoder'].build({ activation: 'elu' }), false, 'the default spec is unchanged');
 });
 
 test('summary: a row per layer with its output shape and parameters, and the total', () => {

@@ -2,12 +2,14 @@
  * Does the gradient checker catch the mistakes people actually make in a backward pass?
  *
  * A gradient test is only worth having if it fails on a wrong backward. Here we write deliberately broken
- * copies of the conv2d and dense backward passes — a flipped sign, an off-by-one index in the conv weight
- * gradient, `=` where `+=` belongs (a missing accumulation), a missing term — and assert that gradCheck
- * rejects every one of them while it accepts the real kernels on the very same problem.
+ * copies of the conv2d, dense, mean-centring and evaluation-mode batch-norm backward passes — a flipped sign,
+ * an off-by-one index in the conv weight gradient, `=` where `+=` belongs (a missing accumulation), a missing
+ * term, a mean over the wrong axis — and assert that gradCheck rejects every one of them while it accepts the
+ * real kernels on the very same problem.
  *
  * The broken conv passes are a copy of the seven-loop reference in src/kernels/conv2d.ts with one switch per
- * planted bug; the broken dense passes and the overwriting conv pass wrap the real kernels. Every check runs
+ * planted bug, the broken centring passes a copy of centerBackward's loops likewise; the broken dense and
+ * batch-norm passes and the overwriting conv pass wrap the real kernels. Every check runs
  * with both kernel sets (test/util/kernel-sets.ts): the forward, the real backward passes and the wrapped ones
  * are those of the set (the SIMD sources' own planted bugs are in test/simd-planted-bugs.test.ts).
  */
@@ -15,6 +17,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { conv2dShape, conv2dBackwardInputNaive, conv2dBackwardParamsNaive, type Conv2dShape } from '../src/kernels/conv2d.js';
 import { denseShape, type DenseShape } from '../src/kernels/dense.js';
+import { centerShape, type CenterShape } from '../src/kernels/center.js';
+import { batchNormShape, type BatchNormShape } from '../src/kernels/batchnorm.js';
 import type { KernelSet } from '../src/kernels/kernel-set.js';
 import { Rng } from '../src/rng.js';
 import { KERNEL_SETS } from './util/kernel-sets.js';
@@ -261,6 +265,137 @@ for (const ks of KERNEL_SETS) {
     ];
     for (const [what, backward] of broken) {
       const r = checkDense(k, backward);
+      assert.equal(r.ok, false, `'${what}' passed the gradient check (worst error ${r.worst})`);
+    }
+  });
+}
+
+// ─────────────────────────────────────────────── center ──────────────────────────────────────────────
+
+type CenterBug = 'none' | 'sign' | 'noMean' | 'perSample' | 'overwrite' | 'wrongCount';
+
+/** centerBackward's loops, with a planted bug. */
+function centerBackwardPlanted(dx: Float32Array, dy: Float32Array, s: CenterShape, bug: CenterBug): void {
+  const { n, c, spatial: S } = s;
+  const M = n * S;
+  const stride = c * S;
+  for (let ch = 0; ch < c; ch++) {
+    let sum = 0;
+    for (let b = 0; b < n; b++) for (let i = 0; i < S; i++) sum += dy[b * stride + ch * S + i];
+    for (let b = 0; b < n; b++) {
+      // 'perSample': the mean taken over one sample's pixels (the axis of a layer norm), not over the batch
+      let own = 0;
+      for (let i = 0; i < S; i++) own += dy[b * stride + ch * S + i];
+      // 'wrongCount': divided by N instead of M = N·S (the pixels forgotten)
+      const mean = bug === 'perSample' ? own / S : bug === 'wrongCount' ? sum / n : sum / M;
+      for (let i = 0; i < S; i++) {
+        const at = b * stride + ch * S + i;
+        // 'sign': dy + mean; 'noMean': the identity's backward (the mean term forgotten)
+        const g = bug === 'sign' ? dy[at] + mean : bug === 'noMean' ? dy[at] : dy[at] - mean;
+        if (bug === 'overwrite') dx[at] = g;
+        else dx[at] += g;
+      }
+    }
+  }
+}
+
+/** gradCheck of centring a 3-sample, 2-channel, 2×2 batch (N, C, S all different from 1). */
+function checkCenter(k: KernelSet, backward: (dx: Float32Array, dy: Float32Array, s: CenterShape) => void) {
+  const s = centerShape({ n: 3, c: 2, spatial: 4 });
+  const x = inSet(k, randomArray(new Rng(12), 24));
+  const dx = k.alloc.f32(24);
+  const y = k.alloc.f32(24);
+  const mean = k.alloc.f32(2);
+  return gradCheck({
+    name: 'center',
+    seed: 13,
+    maxChecks: 1000,
+    params: [{ name: 'x', value: x, grad: dx }],
+    forward: () => (k.centerForwardTrain(y, mean, x, s), y),
+    backward: (dy) => backward(dx, inSet(k, dy), s),
+  });
+}
+
+for (const ks of KERNEL_SETS) {
+  const k = ks.k;
+  const kt = (name: string, fn: () => void): void => {
+    test(`${ks.name}: ${name}`, { skip: ks.skip }, fn);
+  };
+
+  kt('gradCheck accepts the real centring backward and the unbroken local copy', () => {
+    for (const [name, backward] of [
+      ['real', k.centerBackward],
+      ['local copy, no bug', (dx: Float32Array, dy: Float32Array, s: CenterShape) => centerBackwardPlanted(dx, dy, s, 'none')],
+    ] as const) {
+      const r = checkCenter(k, backward);
+      assert.equal(r.ok, true, `${name}: ${r.failures.join('\n')}`);
+    }
+  });
+
+  for (const [bug, what] of [
+    ['sign', 'the mean term added instead of subtracted'],
+    ['noMean', 'the mean term forgotten (the backward of the identity)'],
+    ['perSample', "the mean taken over one sample's pixels instead of the batch"],
+    ['wrongCount', 'the sum divided by N instead of N·H·W'],
+    ['overwrite', 'dx = … instead of dx += …'],
+  ] as const) {
+    kt(`gradCheck rejects a centring backward with ${what}`, () => {
+      const r = checkCenter(k, (dx, dy, s) => centerBackwardPlanted(dx, dy, s, bug));
+      assert.equal(r.ok, false, `planted bug '${bug}' passed the gradient check (worst error ${r.worst})`);
+    });
+  }
+}
+
+// ─────────────────────────────────────── batch norm, evaluation mode ───────────────────────────────────────
+
+type BnEvalBackward = (dx: Float32Array, dg: Float32Array, db: Float32Array, dy: Float32Array, x: Float32Array, gamma: Float32Array,
+                       runMean: Float32Array, runVar: Float32Array, s: BatchNormShape) => void;
+
+function checkBnEval(k: KernelSet, backward: BnEvalBackward) {
+  const s = batchNormShape({ n: 2, c: 3, spatial: 2 });
+  const rng = new Rng(21);
+  const x = inSet(k, randomArray(rng, 12, -2, 2));
+  const gamma = inSet(k, randomArray(rng, 3, 0.5, 2));
+  const beta = inSet(k, randomArray(rng, 3, -1, 1));
+  const runMean = inSet(k, randomArray(rng, 3, -1, 1));
+  const runVar = inSet(k, randomArray(rng, 3, 0.2, 3)); // far from 1, so a forgotten 1/√var cannot pass
+  const [dx, dg, db] = [k.alloc.f32(12), k.alloc.f32(3), k.alloc.f32(3)];
+  const y = k.alloc.f32(12);
+  return gradCheck({
+    name: 'batchnorm eval',
+    seed: 22,
+    maxChecks: 1000,
+    params: [
+      { name: 'x', value: x, grad: dx },
+      { name: 'gamma', value: gamma, grad: dg },
+      { name: 'beta', value: beta, grad: db },
+    ],
+    forward: () => (k.batchNormForwardEval(y, x, gamma, beta, runMean, runVar, s, 1e-5), y),
+    backward: (dy) => backward(dx, dg, db, inSet(k, dy), x, gamma, runMean, runVar, s),
+  });
+}
+
+for (const ks of KERNEL_SETS) {
+  const k = ks.k;
+  test(`${ks.name}: gradCheck accepts the real evaluation-mode batch-norm backward and rejects broken ones`, { skip: ks.skip }, () => {
+    const real = checkBnEval(k, (dx, dg, db, dy, x, g, m, v, s) => k.batchNormBackwardEval(dx, dg, db, dy, x, g, m, v, s));
+    assert.equal(real.ok, true, real.failures.join('\n'));
+    const broken: [string, BnEvalBackward][] = [
+      ['γ left out of dx', (dx, dg, db, dy, x, g, m, v, s) => k.batchNormBackwardEval(dx, dg, db, dy, x, inSet(k, new Float32Array(g.length).fill(1)), m, v, s)],
+      ['dγ taken from the raw x, not (x − runMean)/σ', (dx, dg, db, dy, x, g, m, v, s) => {
+        k.batchNormBackwardEval(dx, k.alloc.f32(dg.length), db, dy, x, g, m, v, s);
+        k.batchNormBackwardEval(k.alloc.f32(dx.length), dg, k.alloc.f32(db.length), dy, x, g, k.alloc.f32(m.length), inSet(k, new Float32Array(v.length).fill(1 - 1e-5)), s);
+      }],
+      ['the training backward (batch statistics) used in evaluation mode', (dx, dg, db, dy, x, g, _m, _v, s) => {
+        // what the layer did before it knew the eval mode: x̂ and 1/σ of the batch instead of the running ones
+        const xhat = k.alloc.f32(x.length);
+        const inv = k.alloc.f32(s.c);
+        k.batchNormForwardTrain(k.alloc.f32(x.length), xhat, k.alloc.f32(s.c), inv, x, g, k.alloc.f32(s.c), s, 1e-5);
+        k.batchNormBackward(dx, dg, db, dy, xhat, inv, g, s);
+      }],
+    ];
+    for (const [what, backward] of broken) {
+      const r = checkBnEval(k, backward);
       assert.equal(r.ok, false, `'${what}' passed the gradient check (worst error ${r.worst})`);
     }
   });

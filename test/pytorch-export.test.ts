@@ -141,6 +141,8 @@ const CASES: Case[] = [
   { name: 'imagenet-15 prelu bn dropout (96×96: SPP over a 3×3 map)', spec: zoo('imagenet-15', { activation: 'prelu', width: 1 / 64, batchNorm: true, input: [3, 96, 96], classes: 10 }) },
   { name: 'custom: strides, padded pools, spp, prelu, srelu; mean+gcn+zca preprocessing', spec: CUSTOM, preprocess: 'mean,gcn:55,zca:0.1' },
   { name: 'custom: dense → conv → gap, mse', spec: CUSTOM_FLAT },
+  { name: 'mnist-cnn relu center-after (4-D and 2-D centring, the init gain behind it)', spec: zoo('mnist-cnn', { activation: 'relu', width: 1 / 8, norm: 'center-after' }) },
+  { name: 'mnist-mlp relu bn-after', spec: zoo('mnist-mlp', { activation: 'relu', width: 1 / 16, norm: 'bn-after' }) },
   { name: 'planted: cifar-11 with the 2×2 padding on the wrong side', spec: zoo('cifar-11', { activation: 'elu', width: 1 / 32, classes: 10 }), planted: true },
 ];
 

@@ -83,7 +83,7 @@ function packageRoot(): string {
   }
 }
 const FIXTURE_DIR = join(packageRoot(), 'test', 'fixtures');
-const FIXTURE_OPS = ['matmul', 'conv2d', 'pool', 'spp', 'dense', 'activations', 'dropout', 'batchnorm', 'losses'];
+const FIXTURE_OPS = ['matmul', 'conv2d', 'pool', 'spp', 'dense', 'activations', 'dropout', 'batchnorm', 'center', 'losses'];
 
 function load<P>(op: string): Fixture<P> {
   const path = join(FIXTURE_DIR, `${op}.json`);
@@ -495,6 +495,12 @@ for (const c of load<BnParams>('batchnorm').cases) {
     if (p.mode === 'eval') {
       k.batchNormForwardEval(y, x, gamma, beta, f32(k, c, 'runMean'), f32(k, c, 'runVar'), s, p.eps);
       closeTo(y, c, 'y', P);
+      if (!c.tensors.dy) return;
+      const [dx, dgamma, dbeta] = [k.alloc.f32(x.length), k.alloc.f32(p.c), k.alloc.f32(p.c)];
+      k.batchNormBackwardEval(dx, dgamma, dbeta, f32(k, c, 'dy'), x, gamma, f32(k, c, 'runMean'), f32(k, c, 'runVar'), s, p.eps);
+      closeTo(dx, c, 'dx', P);
+      closeTo(dgamma, c, 'dgamma', P);
+      closeTo(dbeta, c, 'dbeta', P);
       return;
     }
     const xhat = k.alloc.f32(x.length);
@@ -519,6 +525,42 @@ for (const c of load<BnParams>('batchnorm').cases) {
     closeTo(dx, c, 'dx', P);
     closeTo(dgamma, c, 'dgamma', P);
     closeTo(dbeta, c, 'dbeta', P);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// mean-centring: training forward (batch mean), running-mean update, backward; eval forward and backward
+// ---------------------------------------------------------------------------------------------------------
+interface CenterParams {
+  mode: 'train' | 'eval';
+  n: number;
+  c: number;
+  spatial: number;
+  momentum?: number;
+}
+
+for (const c of load<CenterParams>('center').cases) {
+  const p = c.params;
+  eachSet(`center: ${c.name}`, (ks, k) => {
+    const P = `center (${ks.name}) ${c.name}`;
+    const s = { n: p.n, c: p.c, spatial: p.spatial };
+    const x = f32(k, c, 'x');
+    const y = k.alloc.f32(x.length);
+    const dx = k.alloc.f32(x.length);
+    if (p.mode === 'eval') {
+      k.centerForwardEval(y, x, f32(k, c, 'runMean'), s);
+      k.identityBackward(dx, f32(k, c, 'dy'), x.length); // what the layer's eval-mode backward calls
+    } else {
+      const mean = k.alloc.f32(p.c);
+      k.centerForwardTrain(y, mean, x, s);
+      closeTo(mean, c, 'mean', P);
+      const runMean = f32(k, c, 'runMean0');
+      k.centerUpdateRunning(runMean, mean, s, p.momentum!);
+      closeTo(runMean, c, 'runMean', P);
+      k.centerBackward(dx, f32(k, c, 'dy'), s);
+    }
+    closeTo(y, c, 'y', P);
+    closeTo(dx, c, 'dx', P);
   });
 }
 

@@ -10,12 +10,13 @@ import { textTable } from '../table.js';
 import { parseActivation } from '../kernels/activation.js';
 import { models } from '../model/zoo.js';
 import { Network } from '../model/network.js';
+import type { Norm } from '../model/spec.js';
 import { Rng } from '../rng.js';
 import { chooseKernels } from '../run/setup.js';
 import { kernelsByName } from '../simd/index.js';
 
 export function gradcheckCommand(opts: {
-  model: string; activation: string; width: number; batchNorm?: boolean; input?: string; batch: number; checks: number; seed: number; step: number; tol: number;
+  model: string; activation: string; width: number; batchNorm?: boolean; norm?: Norm; input?: string; batch: number; checks: number; seed: number; step: number; tol: number;
   kernels?: string;
 }): void {
   const kernels = chooseKernels(opts.kernels, (l) => console.log(l));
@@ -29,7 +30,7 @@ export function gradcheckCommand(opts: {
     }
     input = [p[0], p[1], p[2]];
   }
-  const spec = entry.build({ activation: parseActivation(opts.activation), width: opts.width, batchNorm: opts.batchNorm, input });
+  const spec = entry.build({ activation: parseActivation(opts.activation), width: opts.width, batchNorm: opts.batchNorm, norm: opts.norm, input });
   const net = new Network(spec, { maxBatch: opts.batch, kernels: kernelsByName(kernels) });
   net.initParams(opts.seed);
   const rng = new Rng(opts.seed + 1);
@@ -42,7 +43,7 @@ export function gradcheckCommand(opts: {
   const target: Int32Array | Float32Array = spec.loss === 'softmax-ce' ? new Int32Array(n) : new Float32Array(x);
   if (target instanceof Int32Array) for (let i = 0; i < n; i++) target[i] = rng.int(outSize);
   const keys = { seed: opts.seed, step: 0, sampleIds: Int32Array.from({ length: n }, (_, i) => i) };
-  console.log(`gradient check of ${opts.model} (${opts.activation}, width ${opts.width}${opts.batchNorm ? ', batch norm' : ''}), ${n} samples, ${net.paramCount.toLocaleString('en-US')} parameters, ${kernels} kernels`);
+  console.log(`gradient check of ${opts.model} (${opts.activation}, width ${opts.width}${opts.batchNorm ? ', batch norm' : ''}${opts.norm && opts.norm !== 'none' ? `, ${opts.norm}` : ''}), ${n} samples, ${net.paramCount.toLocaleString('en-US')} parameters, ${kernels} kernels`);
   console.log(`error = |analytic − numeric| / max(|analytic| + |numeric|, 1e-3); tolerance ${opts.tol} (float32 central differences, h = ${opts.step}, ${opts.step / 3} or ${opts.step / 10}: the best of the three);`);
   console.log('an element whose one-sided slopes disagree by > 0.1 at every h has a kink (max-pool switch, ReLU crossing) within ±h and is skipped\n');
   const rows: string[][] = [];

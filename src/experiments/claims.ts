@@ -14,7 +14,8 @@
  * Inputs are per-run values indexed by seed: values[k] is run k's number (undefined: no such run; NaN: the
  * run diverged, which counts as the worst value, +∞, for these lower-is-better quantities).
  */
-import { combine, fmtNum, pairedTest, testLine, type Outcome, type PairedTest } from '../stats/paired.js';
+import { ALPHA, combine, fmtNum, fmtP, pairedTest, testLine, type Outcome, type PairedTest } from '../stats/paired.js';
+import { shiftInterval } from '../stats/hodges-lehmann.js';
 import { ratioLine, ratioTest, type RatioTest, type Rounds } from '../stats/timing.js';
 import { meanStd, median } from '../stats/summary.js';
 
@@ -42,7 +43,11 @@ export interface ClaimResult {
 export type PerRun = Record<string, readonly (number | undefined)[]>;
 
 export const PAPER_NAMES: Record<string, string> = { elu: 'ELU', relu: 'ReLU', lrelu: 'LReLU', srelu: 'SReLU', prelu: 'PReLU', selu: 'SELU' };
-export const nice = (a: string): string => (a.endsWith('-bn') ? `${nice(a.slice(0, -3))}+BN` : a.endsWith('+bn') ? `${nice(a.slice(0, -3))}+BN` : PAPER_NAMES[a] ?? a);
+export const nice = (a: string): string =>
+  a.endsWith('-bn-after') ? `${nice(a.slice(0, -9))}+BN after`
+  : a.endsWith('-center') ? `${nice(a.slice(0, -7))} centred`
+  : a.endsWith('-bn') || a.endsWith('+bn') ? `${nice(a.slice(0, -3))}+BN`
+  : PAPER_NAMES[a] ?? a;
 
 /** Median of the finite values, with the number of runs behind it: "0.173 (5 runs)"; diverged runs named. */
 function summary(v: readonly (number | undefined)[] | undefined): string {
@@ -386,6 +391,132 @@ export function table1Claim(o: {
   const bound = o.paperError! + 0.01;
   const t = pairedTest(`test error vs paper + 1 pp (${(100 * bound).toFixed(2)} %)`, 'test error', o.errors, o.errors.map(() => bound), 'a<b');
   return { id, paper, measured, verdict: t.outcome, why: whyOf(t.outcome, [t], 'test error below the paper’s + 1 percentage point (one-sample signed-rank)'), tests: [t] };
+}
+
+// ------------------------------------------------------------------------------------------ the bias-shift control
+
+/**
+ * The control's manipulation check (docs/theory.md §8): centring ReLU's outputs after the activation does what
+ * it is meant to do, in the trained network and with the running means of evaluation mode: its median unit
+ * activation sits nearer zero than ReLU's and than ELU's. Per run: the time-average over the epochs of
+ * |median unit activation| (as for Fig. 2a). Decided: centred < ReLU and centred < ELU, paired by seed.
+ */
+export function centredNearZeroClaim(perRun: PerRun): ClaimResult {
+  return versusEach(
+    'control-centred-near-zero',
+    "the control works: ReLU with its outputs re-centred has its median unit activation nearer zero than ReLU's and than ELU's (docs/theory.md §8; by construction, checked in the trained networks)",
+    'time-averaged |median unit activation|',
+    perRun, 'relu-center', ['relu', 'elu'], [],
+    'ReLU centred lower than each of ReLU and ELU (paired signed-rank, one-sided α = 0.05 each)',
+  );
+}
+
+/**
+ * The theory's prediction (docs/theory.md §4–5): a ReLU network whose activations have mean zero learns faster
+ * than plain ReLU. `setting` is the centring ('relu-center') or batch norm after the activation
+ * ('relu-bn-after', which also rescales). Per run: the training cross-entropy averaged over the epochs (the
+ * area under the curve, as for Fig. 2b). Decided: setting < ReLU, paired by seed.
+ */
+export function centringSpeedsUpClaim(perRun: PerRun, setting: 'relu-center' | 'relu-bn-after'): ClaimResult {
+  const how = setting === 'relu-center' ? 'each unit\'s output minus its mean' : 'batch norm after the activation (mean zero, variance one, then γ, β)';
+  return versusEach(
+    setting === 'relu-center' ? 'control-centred-learns-faster' : 'control-bn-after-learns-faster',
+    `removing the mean of ReLU's activations (${how}) makes the training loss fall faster than plain ReLU's (docs/theory.md §4–5: no bias shift to correct)`,
+    'training cross-entropy averaged over the epochs (area under the curve)',
+    perRun, setting, ['relu'], [],
+    `${nice(setting)} lower than ReLU (paired signed-rank, one-sided α = 0.05)`,
+  );
+}
+
+/**
+ * The coupling term (docs/theory.md §8): in the trained networks the weight–bias coupling κ of a unit whose
+ * inputs come from ELU units, or from re-centred ReLU units, is smaller than behind ReLU units. Per run: the
+ * median κ over the units of every dense layer fed by a hidden block (measureCoupling, the true Fisher of the
+ * trained network). Decided: ELU < ReLU and ReLU centred < ReLU, paired by seed; ReLU+BN after beside it.
+ */
+export function couplingClaim(perRun: PerRun): ClaimResult {
+  const quantity = 'median κ over the units of the dense layers fed by a hidden layer';
+  const tests = [
+    pairedTest('ELU vs ReLU', quantity, perRun.elu ?? [], perRun.relu ?? [], 'a<b'),
+    pairedTest('ReLU centred vs ReLU', quantity, perRun['relu-center'] ?? [], perRun.relu ?? [], 'a<b'),
+  ];
+  const extra = perRun['relu-bn-after']?.length ? [pairedTest('ReLU+BN after vs ReLU', quantity, perRun['relu-bn-after'], perRun.relu ?? [], 'a<b')] : [];
+  const verdict = combine(tests.map((t) => t.outcome));
+  return {
+    id: 'control-coupling-lower',
+    paper: 'the weight–bias coupling κ of the unit natural gradient is lower behind ELU units and behind re-centred ReLU units than behind ReLU units, in the trained networks (docs/theory.md §4, §8)',
+    measured: `${quantity}, median over runs: ${medians(perRun, ['elu', 'relu', 'relu-center', 'relu-bn-after'].filter((a) => perRun[a]?.length))}`,
+    verdict,
+    why: whyOf(verdict, tests, 'ELU and ReLU centred each lower than ReLU (paired signed-rank, one-sided α = 0.05 each)'),
+    tests,
+    extra: extra.length ? extra : undefined,
+  };
+}
+
+/** A question without a predicted direction, answered by a two-sided paired test. */
+export interface TwoSidedResult {
+  id: string;
+  question: string;
+  measured: string;
+  /** '<A> lower', '<B> lower', 'no significant difference', 'undecidable' (too few pairs), 'not comparable' */
+  finding: string;
+  why: string;
+  /** the paired test (its one-sided p is for a < b; pTwoSided decides) */
+  test: PairedTest;
+  /** the Walsh-average interval at 95 % nominal, the one that matches a two-sided test at α = 0.05 */
+  interval: { lower: number; upper: number; level: number };
+}
+
+/**
+ * A two-sided question about settings a and b: is either lower? Decided by the two-sided signed-rank p at
+ * α = 0.05 (the two one-sided tests at α/2 each). With n pairs the smallest two-sided p is 2/2ⁿ, so fewer
+ * than 6 pairs with a difference cannot decide it (n = 5: 0.0625): 'undecidable'. A non-significant result is
+ * reported as such, never as equality; its 95 % interval says which shifts the data cannot rule out.
+ */
+export function twoSidedQuestion(id: string, question: string, quantity: string, values: PerRun, a: string, b: string): TwoSidedResult {
+  const test = pairedTest(`${nice(a)} vs ${nice(b)}`, quantity, values[a] ?? [], values[b] ?? [], 'a<b');
+  const measured = `${quantity}, median over runs: ${medians(values, [a, b])}`;
+  const ci = test.n ? shiftInterval(test.diffs, 1 - ALPHA) : { lower: NaN, upper: NaN, level: 0 };
+  const interval = { lower: ci.lower, upper: ci.upper, level: ci.level };
+  let minPairs = 1; // the fewest pairs whose smallest two-sided p, 2/2ⁿ, is below α: 6 for α = 0.05
+  while (2 * 0.5 ** minPairs >= ALPHA) minPairs++;
+  let finding: string;
+  let why: string;
+  if (test.n === 0) {
+    finding = 'not comparable';
+    why = 'no seed has a run of both settings';
+  } else if (test.nUsed < minPairs) {
+    finding = 'undecidable';
+    why = `only ${test.nUsed} pair(s) with a difference: the smallest possible two-sided p is 2/2^${test.nUsed} = ${fmtP(Math.min(1, 2 * 0.5 ** test.nUsed))} ≥ ${ALPHA}`;
+  } else if (test.pTwoSided < ALPHA) {
+    const lower = test.pPaper < test.pOther ? a : b;
+    finding = `${nice(lower)} lower`;
+    why = `two-sided p = ${fmtP(test.pTwoSided)} < ${ALPHA}`;
+  } else {
+    finding = 'no significant difference';
+    why = `two-sided p = ${fmtP(test.pTwoSided)} ≥ ${ALPHA}; not evidence that they are equal: the ${(100 * ci.level).toFixed(1)} % interval ` +
+      `[${fmtNum(ci.lower)}, ${fmtNum(ci.upper)}] holds every shift these runs cannot rule out`;
+  }
+  return { id, question, measured, finding, why, test, interval };
+}
+
+/** The two-sided questions for report.md: a table, then each test line with its 95 % interval. */
+export function questionsTable(qs: TwoSidedResult[]): string {
+  const esc = (s: string): string => s.replace(/\|/g, '\\|');
+  const lines = ['| question (no direction predicted) | finding | pairs |', '| --- | --- | --- |'];
+  for (const q of qs) lines.push(`| ${esc(q.question)} | **${q.finding}** | ${q.test.n} |`);
+  lines.push('');
+  for (const q of qs) {
+    const t = q.test;
+    lines.push(`**${q.id}** — **${q.finding}**: ${q.why}.`, '');
+    lines.push(`Measured: ${q.measured}.`, '');
+    if (t.n) {
+      lines.push(`- ${t.label}: n = ${t.n}, two-sided p = ${fmtP(t.pTwoSided)}, median Δ = ${fmtNum(t.median)}, HL ${fmtNum(t.estimate)}, ` +
+        `${(100 * q.interval.level).toFixed(1)} % CI [${fmtNum(q.interval.lower)}, ${fmtNum(q.interval.upper)}] → ${q.finding}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
 }
 
 // ------------------------------------------------------------------------------------------ report text

@@ -21,6 +21,9 @@
  * How the expectations are taken: for each of the N samples, one eval-mode forward at batch 1, then, for
  * every class y, one backward with target y (scale 1), whose bias gradient of layer ℓ is −δ for all of ℓ's
  * units at once; δ² is weighted by p(y|x) (the true Fisher), or only the label's δ is used ('empirical').
+ * The Fisher is that of the network as it predicts, the evaluation function: batch norm and centring layers
+ * with their running statistics (their eval-mode backward). z is the block's output as hiddenActivations()
+ * gives it — after a centring or BN layer that follows the activation — which is what the unit receives.
  * Per unit, A is accumulated from the stored z and weights, and A x = b is solved by a Cholesky
  * factorization in float64; an input that is exactly 0 on every sample (a dead ReLU below) makes A singular
  * and carries no bias shift (its row of b is 0 too), so the factorization skips any pivot below 1e-12 of the
@@ -72,7 +75,11 @@ interface Target {
   units: number;
 }
 
-/** The dense layers whose input is the network input or a dense block's output (nothing but act/dropout between). */
+/** What may stand between a dense layer and the next: its block's activation and normalization, then dropout
+ *  (the identity in eval mode). The next dense layer's input is then the block's output, hiddenActivations(). */
+const WITHIN_BLOCK = new Set(['act', 'prelu', 'bn', 'center', 'dropout', 'alpha-dropout']);
+
+/** The dense layers (with a bias) whose input is the network input or a dense block's output. */
 function targets(net: Network): Target[] {
   const out: Target[] = [];
   let prevBlock: string | null = 'input';
@@ -83,8 +90,8 @@ function targets(net: Network): Target[] {
       prevBlock = l.name;
     } else if (l.kind === 'flatten') {
       if (prevBlock !== 'input') prevBlock = null; // after a conv block: not measured
-    } else if (l.kind !== 'act' && l.kind !== 'dropout') {
-      prevBlock = null; // conv, pool, bn, … between: the dense layer's input is not a dense block's output
+    } else if (!WITHIN_BLOCK.has(l.kind)) {
+      prevBlock = null; // conv, pool, … between: the dense layer's input is not a dense block's output
     }
   }
   return out;

@@ -7,17 +7,18 @@
  *
  *   L = (1/N) Σ_n (1/D) Σ_d −[x log σ(z) + (1−x) log(1−σ(z))]
  *
- * The model's own loss is the per-image sum over pixels (D·L); for plain SGD (no momentum, no weight decay)
- * a step of lr η on L is the step of η/D on D·L, so the experiment trains the model's loss with lr η/784 —
- * the same updates up to float rounding, with no change to the model. Why per pixel: with the per-image sum,
- * lr 1e-2 diverged for every activation within 5 steps (the gradient reaching the hidden layers adds up 784
- * pixel errors that all lean the same way at the start), so the paper's grid could not be run as set up;
- * per pixel, the step size does not depend on the image size, it is the default reduction of the common
- * frameworks (PyTorch's BCELoss 'mean', Keras' binary cross-entropy), and it is consistent with the paper's
- * observations: its largest rate, 1e-2, is stable and the best.
+ * which is the autoencoder built with the spec's reduction 'mean' (src/model/loss.ts); the zoo's default is
+ * the per-image sum D·L. Why per pixel: with the per-image sum, lr 1e-2 diverged for every activation within
+ * 5 steps (the gradient reaching the hidden layers adds up 784 pixel errors that all lean the same way at the
+ * start), so the paper's grid could not be run as set up; per pixel, the step size does not depend on the
+ * image size, it is the default reduction of the common frameworks (PyTorch's BCELoss 'mean', Keras' binary
+ * cross-entropy), and it is consistent with the paper's observations: its largest rate, 1e-2, is stable and
+ * the best. (For plain SGD a step of η on L is a step of η/D on D·L, so the per-image loss with lr/784 would
+ * train the same network up to rounding; a loss that is itself per pixel keeps that true with momentum,
+ * weight decay or Adam too, and lets the runs record the paper's learning rates as they are.)
  *
  * Reported error: per image, the sum over the 784 pixels (D·L, Martens' and Desjardins et al.'s convention
- * for a reconstruction error), and per pixel (L); the paper does not say whether its Fig. 3 plots a
+ * for a reconstruction error: the measured per-pixel loss × 784), and per pixel (L); the paper does not say whether its Fig. 3 plots a
  * cross-entropy or a squared error, so only the order of the curves is comparable, not their values.
  * Measured per epoch on a fixed training subset (eval mode) and on the test split. Claims: ELU has the
  * lowest error at every learning rate; higher learning rates give lower error (paired tests over seeds).
@@ -38,7 +39,7 @@ import { last, perRun } from './per-run.js';
 /** The paper's activations for Fig. 3 (ELU, ReLU, LReLU; whether SReLU was in it is not known). */
 export const AE_ACTIVATIONS = ['elu', 'relu', 'lrelu'] as const;
 export const AE_LRS = ['1e-2', '1e-3', '1e-4', '1e-5'] as const;
-/** D: the loss the learning rate applies to is the model's per-image sum divided by the pixels per image. */
+/** D: pixels per image. The runs' losses are per pixel; the report multiplies them by D to give the per-image error. */
 export const AE_PIXELS = 784;
 
 interface AeScale {
@@ -72,7 +73,7 @@ export async function runMnistAutoencoder(raw: Record<string, unknown>): Promise
   const epochs = o.epochs ?? s.epochs;
   const data = o.data ?? 'mnist';
   const base = {
-    model: 'mnist-autoencoder', data, width: s.width, batchNorm: false, dropout: false, preprocess: 'none' as const, augment: 'none' as const,
+    model: 'mnist-autoencoder', lossReduction: 'mean' as const, data, width: s.width, batchNorm: false, dropout: false, preprocess: 'none' as const, augment: 'none' as const,
     epochs, batch: 64, microBatch: 16, optimizer: 'sgd' as const, momentum: 0, nesterov: false, weightDecay: 0,
     schedule: 'constant', workers: o.workers, kernels: o.kernels, statsSubset: s.statsSubset, trainLimit: s.trainLimit, testLimit: s.testLimit,
     resume: true, checkpointEvery: 0,
@@ -89,8 +90,7 @@ export async function runMnistAutoencoder(raw: Record<string, unknown>): Promise
         done++;
         const setting = `lr${lr}/${act}`;
         o.log(`[${done}/${total}] ${setting} run ${k} (seed ${k})`);
-        // lr on the per-pixel loss = lr / 784 on the model's per-image loss (plain SGD; see the header)
-        const topts = trainOptions({ ...base, lr: Number(lr) / AE_PIXELS, activation: act, seed: k, out: runFolder(o.out, setting, k) });
+        const topts = trainOptions({ ...base, lr: Number(lr), activation: act, seed: k, out: runFolder(o.out, setting, k) });
         outcomes.push(await ensureRun(topts, getData, { setting, run: k, resume: o.resume, quiet: o.quiet, log: o.log }));
       }
     }
@@ -99,7 +99,11 @@ export async function runMnistAutoencoder(raw: Record<string, unknown>): Promise
   o.log(`report: ${join(o.out, 'report.md')}`);
 }
 
-/** Per lr and activation: runs × epochs matrices of train and test reconstruction error. */
+/** The reconstruction error per image: the runs' per-pixel losses times the pixels of an image. */
+const trainPerImage = (m: RunOutcome['history'][number]): number => m.trainEvalLoss * AE_PIXELS;
+const testPerImage = (m: RunOutcome['history'][number]): number => m.testLoss * AE_PIXELS;
+
+/** Per lr and activation: runs × epochs matrices of train and test reconstruction error, per image. */
 export function aeCurves(outcomes: RunOutcome[]): Record<string, Record<string, { train: number[][]; test: number[][]; diverged: number }>> {
   const out: ReturnType<typeof aeCurves> = {};
   for (const lr of AE_LRS) {
@@ -109,8 +113,8 @@ export function aeCurves(outcomes: RunOutcome[]): Record<string, Record<string, 
       const ok = rs.filter((r) => r.history.length > 0 && !r.diverged);
       const row = (out[lr] ??= {});
       row[act] = {
-        train: ok.length ? metricMatrix(ok.map((r) => r.history), (m) => m.trainEvalLoss) : [],
-        test: ok.length ? metricMatrix(ok.map((r) => r.history), (m) => m.testLoss) : [],
+        train: ok.length ? metricMatrix(ok.map((r) => r.history), trainPerImage) : [],
+        test: ok.length ? metricMatrix(ok.map((r) => r.history), testPerImage) : [],
         diverged: rs.length - ok.length,
       };
     }
@@ -118,9 +122,9 @@ export function aeCurves(outcomes: RunOutcome[]): Record<string, Record<string, 
   return out;
 }
 
-/** Per lr and activation: the final training and test error of each run, indexed by seed (NaN: diverged). */
+/** Per lr and activation: the final training and test error per image of each run, indexed by seed (NaN: diverged). */
 export function aeFinal(outcomes: RunOutcome[], which: 'train' | 'test'): Record<string, PerRun> {
-  const pick = which === 'train' ? (m: RunOutcome['history'][number]) => m.trainEvalLoss : (m: RunOutcome['history'][number]) => m.testLoss;
+  const pick = which === 'train' ? trainPerImage : testPerImage;
   const out: Record<string, PerRun> = {};
   for (const lr of AE_LRS) {
     for (const act of AE_ACTIVATIONS) {
@@ -177,8 +181,8 @@ function writeAutoencoderReport(
     paper: 'Clevert et al. 2016, §4.1.2 / Fig. 3',
     scale: o.scale,
     settings: {
-      ...r.base, learningRates: AE_LRS.map(Number), lossNormalisation: `per-pixel mean: the model's per-image loss with lr / ${AE_PIXELS}`,
-      stepLearningRates: AE_LRS.map((lr) => Number(lr) / AE_PIXELS), activations: AE_ACTIVATIONS, runs: r.runs, epochs: r.epochs,
+      ...r.base, learningRates: AE_LRS.map(Number), lossNormalisation: `per pixel: the model's loss with reduction 'mean' over the ${AE_PIXELS} pixels`,
+      activations: AE_ACTIVATIONS, runs: r.runs, epochs: r.epochs,
       seeds: Array.from({ length: r.runs }, (_, k) => k), paramCount,
     },
     errorUnits: `per image: cross-entropy summed over the ${AE_PIXELS} pixels, mean over images (divide by ${AE_PIXELS} for per pixel)`,
@@ -213,8 +217,8 @@ plain SGD, mini-batch 64, fixed learning rates ${AE_LRS.join(', ')}; He-normal i
 ${AE_ACTIVATIONS.map(nice).join(', ')}.
 
 **Loss normalisation.** The learning rates apply to the per-pixel cross-entropy (the mean over the 784
-pixels and the batch), trained as the model's per-image loss with lr / 784, which gives the same steps for
-plain SGD. With the per-image sum the paper's lr 1e-2 diverged for every activation within a few steps;
+pixels and the batch: the model's loss with reduction 'mean'). With the per-image sum the paper's lr 1e-2
+diverged for every activation within a few steps;
 per pixel, 1e-2 is a stable step and the grid runs from fast to very slow learning, as the paper's
 "higher learning rates work better" implies. The errors below are **per image** (the sum over the 784
 pixels, the usual reconstruction-error convention), with the per-pixel value in brackets. The paper does

@@ -10,7 +10,7 @@
  * The module is generated from the expanded model's layer list (spec.ts): each layer kind says what it is in
  * PyTorch in its own file (the `torch` part of its LayerImpl, model/layers/<kind>.ts) — the module built in
  * __init__ (if any), the line of forward, the rank it takes and gives, and any class of model.py it needs
- * (BatchNorm, PReLU, ShiftedReLU, SPP). This file holds no per-kind code: it assembles those pieces into the
+ * (BatchNorm, Center, PReLU, ShiftedReLU, SPP). This file holds no per-kind code: it assembles those pieces into the
  * class, adds the flattening or reshaping between ranks, and writes the rest of model.py (initialisation,
  * loss, preprocessing, the safetensors reader and writer).
  *
@@ -28,7 +28,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BN_EPS, BN_MOMENTUM } from '../model/network.js';
-import type { ParamEntry } from '../model/params.js';
+import { type ParamEntry, layoutFor } from '../model/params.js';
 import { type ExpandedModel, type ModelSpec, expandSpec, formatDims } from '../model/spec.js';
 import { implOf } from '../model/layers/index.js';
 import { type TorchHelper, type TorchRank, pyFloat } from '../model/layers/layer.js';
@@ -45,11 +45,12 @@ const TORCH_INIT: Record<ModelSpec['init'], string> = {
   'glorot-uniform': 'nn.init.xavier_uniform_(m.weight)  # U(±√(6 / (fan_in + fan_out)))',
 };
 
-/** The loss of each elunet loss name in PyTorch: mean over samples of the per-sample loss (network.ts). */
-const TORCH_LOSS: Record<ModelSpec['loss'], string> = {
-  'softmax-ce': 'F.cross_entropy(logits, target)  # target: class indices (N,)',
-  mse: '((logits - target) ** 2).sum(1).mean()  # target: (N, outputs)',
-  'sigmoid-ce': "F.binary_cross_entropy_with_logits(logits, target, reduction='none').sum(1).mean()  # target in [0, 1]",
+/** The loss of each elunet loss name in PyTorch: mean over samples of the per-sample loss (network.ts), whose
+ *  terms (one per output) are summed, or averaged with the spec's reduction 'mean'. */
+const TORCH_LOSS: Record<ModelSpec['loss'], (perSample: 'sum' | 'mean') => string> = {
+  'softmax-ce': () => 'F.cross_entropy(logits, target)  # target: class indices (N,)',
+  mse: (r) => `((logits - target) ** 2).${r}(1).mean()  # target: (N, outputs)`,
+  'sigmoid-ce': (r) => `F.binary_cross_entropy_with_logits(logits, target, reduction='none').${r}(1).mean()  # target in [0, 1]`,
 };
 
 /** Each fitted preprocessing step as lines of Python over z (N, D) float64; `i` is the step's index. */
@@ -185,6 +186,12 @@ export function pytorchSourceOf(model: ExpandedModel, opts: ModelPyOptions = {})
     forward.push(`        x = ${piece.call(self)}`.padEnd(56) + `  # ${l.name}: ${formatDims(l.out)}`);
   }
   if (rank === 4) forward.push('        x = x.flatten(1)');
+  // weights whose role carries a gain (initGain, behind a centring layer) are drawn with it, as in elunet
+  const layout = layoutFor(model.layers);
+  const gains = layout.params.flatMap((e, i) => {
+    const role = layout.paramRoles[i];
+    return role.role === 'weight' && role.gain !== undefined ? [`            self.${e.name}.mul_(${role.gain})`] : [];
+  });
 
   const [c, h, w] = spec.input;
   const steps = opts.preprocess?.steps ?? [];
@@ -236,7 +243,7 @@ ${init.join('\n')}
                 ${TORCH_INIT[spec.init]}
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
-
+${gains.length ? `        with torch.no_grad():  # He's gain for centred inputs, where elunet draws with it\n${gains.join('\n')}\n` : ''}
     def forward(self, x):
 ${forward.join('\n')}
         return x
@@ -247,7 +254,7 @@ Net = ${cls}
 
 def loss(logits, target):
     """elunet's '${spec.loss}' loss: the mean over the batch of the per-sample loss."""
-    return ${TORCH_LOSS[spec.loss]}
+    return ${TORCH_LOSS[spec.loss](spec.reduction ?? 'sum')}
 
 
 def preprocess(x, tensors=None):

@@ -19,6 +19,8 @@
  * docs/kernels/batchnorm.md):
  *   dβ_c += Σ dy          dγ_c += Σ dy·xhat
  *   dx[n,c,s] += (γ_c · invStd_c / M) · (M·dy[n,c,s] − Σ dy − xhat[n,c,s] · Σ dy·xhat)
+ * Backward of the evaluation forward (running statistics are constants there: an affine map per channel):
+ *   r_c = 1/√(runVar_c + ε)     dβ_c += Σ dy     dγ_c += Σ dy·(x − runMean_c)·r_c     dx[n,c,s] += γ_c·r_c·dy[n,c,s]
  *
  * Sums are taken in float64 (JavaScript numbers) and the variance in two passes (mean first, then squared
  * deviations), so a channel with a large mean and a small spread does not lose its variance to cancellation.
@@ -202,5 +204,46 @@ export function batchNormBackward(
         dx[row + i] += kM * dy[row + i] - kSumDy - xhat[row + i] * kSumDyXhat;
       }
     }
+  }
+}
+
+/**
+ * Backward of batchNormForwardEval, accumulating into dx, dgamma and dbeta. The running statistics are
+ * constants of the evaluation function, so this is the backward of an affine map per channel:
+ *   dβ += Σ dy,   dγ += Σ dy·(x − runMean)·r,   dx += γ·r·dy,   r = 1/√(runVar + ε)
+ * (what measuring a trained network's per-sample gradients, docs/theory.md §8, needs).
+ */
+export function batchNormBackwardEval(
+  dx: Float32Array,
+  dgamma: Float32Array,
+  dbeta: Float32Array,
+  dy: Float32Array,
+  x: Float32Array,
+  gamma: Float32Array,
+  runMean: Float32Array,
+  runVar: Float32Array,
+  s: BatchNormShape,
+  eps = 1e-5,
+): void {
+  const { n, c, spatial: S } = s;
+  const sampleStride = c * S;
+  for (let ch = 0; ch < c; ch++) {
+    const chBase = ch * S;
+    const r = 1 / Math.sqrt(runVar[ch] + eps);
+    const mu = runMean[ch];
+    const scale = gamma[ch] * r;
+    let sumDy = 0;
+    let sumDyXhat = 0;
+    for (let b = 0; b < n; b++) {
+      const row = b * sampleStride + chBase;
+      for (let i = 0; i < S; i++) {
+        const g = dy[row + i];
+        sumDy += g;
+        sumDyXhat += g * (x[row + i] - mu);
+        dx[row + i] += scale * g;
+      }
+    }
+    dbeta[ch] += sumDy;
+    dgamma[ch] += sumDyXhat * r;
   }
 }

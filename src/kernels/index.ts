@@ -22,6 +22,7 @@ export * from './activation.js';
 export * from './dropout.js';
 export * from './alpha-dropout.js';
 export * from './batchnorm.js';
+export * from './center.js';
 export * from './softmax-cross-entropy.js';
 export * from './mse.js';
 export * from './sigmoid-cross-entropy.js';

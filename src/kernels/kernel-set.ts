@@ -24,12 +24,14 @@ import { adamUpdate } from './adam.js';
 import { alphaDropoutBackward, alphaDropoutForward, alphaDropoutMask } from './alpha-dropout.js';
 import {
   batchNormBackward,
+  batchNormBackwardEval,
   batchNormForwardEval,
   batchNormForwardTrain,
   batchNormInvStd,
   batchNormUpdateRunning,
   batchNormVariance,
 } from './batchnorm.js';
+import { centerBackward, centerForwardEval, centerForwardTrain, centerUpdateRunning } from './center.js';
 import { conv2dBackwardInput, conv2dBackwardParams, conv2dForward, conv2dWorkspaceSize } from './conv2d.js';
 import { denseBackwardInput, denseBackwardParams, denseForward } from './dense.js';
 import { dropoutBackward, dropoutForward, dropoutMask } from './dropout.js';
@@ -77,9 +79,14 @@ export interface KernelSet {
   batchNormForwardTrain: typeof batchNormForwardTrain;
   batchNormForwardEval: typeof batchNormForwardEval;
   batchNormBackward: typeof batchNormBackward;
+  batchNormBackwardEval: typeof batchNormBackwardEval;
   batchNormVariance: typeof batchNormVariance;
   batchNormInvStd: typeof batchNormInvStd;
   batchNormUpdateRunning: typeof batchNormUpdateRunning;
+  centerForwardTrain: typeof centerForwardTrain;
+  centerForwardEval: typeof centerForwardEval;
+  centerBackward: typeof centerBackward;
+  centerUpdateRunning: typeof centerUpdateRunning;
   activationForward: typeof activationForward;
   activationBackward: typeof activationBackward;
   preluForward: typeof preluForward;
@@ -125,9 +132,14 @@ export const tsKernels: KernelSet = {
   batchNormForwardTrain,
   batchNormForwardEval,
   batchNormBackward,
+  batchNormBackwardEval,
   batchNormVariance,
   batchNormInvStd,
   batchNormUpdateRunning,
+  centerForwardTrain,
+  centerForwardEval,
+  centerBackward,
+  centerUpdateRunning,
   activationForward,
   activationBackward,
   preluForward,

@@ -34,6 +34,7 @@
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Network } from '../model/network.js';
+import { blockName } from '../model/spec.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import {
   LIVE_FILE,
@@ -251,7 +252,7 @@ export class LiveLog {
   }
 
   private hiddenNames(): string[] {
-    return this.o.net.model.hidden.map((i) => this.o.net.model.layers[i].name.replace(/\.(act|bn)$/, ''));
+    return this.o.net.model.hidden.map((i) => blockName(this.o.net.model.layers[i].name));
   }
 
   private flush(): void {

@@ -15,9 +15,11 @@
  * input or a target the caller hands in that the set's kernels cannot take as it is (a plain array, for kernels
  * that only see their WebAssembly memory) is copied into a buffer of the set's, made on first need and reused.
  *
- * 'train' mode: dropout draws masks, BN normalizes with the batch's statistics; 'eval': dropout is the
- * identity, BN uses its running statistics. forward never updates those: the caller takes batchStats() after
- * a train-mode forward and applies them with applyRunningStats() (in a fixed order, in parallel training).
+ * 'train' mode: dropout draws masks, BN and centring use the batch's statistics; 'eval': dropout is the
+ * identity, BN and centring use their running statistics. forward never updates those: the caller takes
+ * batchStats() after a train-mode forward and applies them with applyRunningStats() (in a fixed order, in
+ * parallel training). backward is that of the last forward's mode: after an eval-mode forward it
+ * differentiates the evaluation function (running statistics held constant).
  * Dropout masks are drawn per sample from keyedRng(seed, step, sampleId), all dropout layers of a sample in
  * layer order from that one stream, so a sample's masks do not depend on how the batch is split.
  */
@@ -25,7 +27,7 @@ import { ElunetError, ShapeError } from '../errors.js';
 import { type KernelSet, tsKernels } from '../kernels/kernel-set.js';
 import { keyedRng } from '../rng.js';
 import { BN_MOMENTUM } from './layers/batchnorm.js';
-import { LOSSES, type LossImpl } from './loss.js';
+import { LOSSES, type LossImpl, type Reduction } from './loss.js';
 import { ParamBuffers, type ParamEntry, layoutFor } from './params.js';
 import { type ExpandedModel, type ModelSpec, expandSpec } from './spec.js';
 import { summarize } from './summary.js';
@@ -76,6 +78,8 @@ export class Network {
   /** the layers in place: value and gradient buffers, workspace, batch statistics (wiring.ts) */
   private readonly w: Wiring;
   private readonly lossImpl: LossImpl;
+  /** how mse / sigmoid-ce combine a sample's output terms (spec.reduction, default 'sum') */
+  private readonly reduction: Reduction;
   private readonly probs: Float32Array;
   private readonly plans = new Map<number, Plan>();
   /** copies of the caller's input and target, for a set whose kernels cannot take them as they are */
@@ -105,6 +109,7 @@ export class Network {
     this.state = this.buffers.state;
     this.w = wire(this.model.layers, layout, this.buffers, this.maxBatch, opts.inputGrad ?? false, this.kernels);
     this.lossImpl = LOSSES[spec.loss];
+    this.reduction = spec.reduction ?? 'sum';
     this.probs = this.kernels.alloc.f32(this.lossImpl.probabilities ? this.maxBatch * this.outputSize : 0);
     this.plan(this.maxBatch); // build (and so validate) the passes for the largest batch now
   }
@@ -230,7 +235,7 @@ export class Network {
   loss(target: Int32Array | Float32Array, n: number): number {
     this.checkLast('loss', n);
     const out = this.plan(n).output;
-    return this.lossImpl.forward(this.kernels, this.probs, out, this.heldTarget(target, n), n, this.outputSize, `Network '${this.spec.name}': loss`);
+    return this.lossImpl.forward(this.kernels, this.probs, out, this.heldTarget(target, n), n, this.outputSize, this.reduction, `Network '${this.spec.name}': loss`);
   }
 
   /** The softmax probabilities computed by the last loss() or backward() of a softmax-ce model: (n, classes). */
@@ -240,22 +245,18 @@ export class Network {
 
   /**
    * Backprop of the last forward for the loss scaled by `scale` (1/n for the mean, 1/(global batch) for a
-   * shard of a data-parallel batch). ACCUMULATES into grads (and inputGrad()).
+   * shard of a data-parallel batch), in that forward's mode: after an eval-mode forward, the gradient of the
+   * evaluation function (BN and centring with their running statistics as constants). ACCUMULATES into
+   * grads (and inputGrad()).
    */
   backward(target: Int32Array | Float32Array, n: number, scale: number): void {
     this.checkLast('backward', n);
-    if (this.lastMode === 'eval' && this.w.stats.length > 1) {
-      throw new ElunetError(
-        `Network '${this.spec.name}': backward after an eval-mode forward of a model with batch norm is not supported ` +
-          `(BN's backward is that of the batch statistics); run forward in 'train' mode`,
-      );
-    }
     const train = this.lastMode === 'train';
     const { passes, output } = this.plan(n);
     const { nodes, vals, slotGrad } = this.w;
     const g = slotGrad[nodes[nodes.length - 1].outSlot];
     g.fill(0, 0, n * this.outputSize);
-    this.lossImpl.backward(this.kernels, g, this.probs, output, this.heldTarget(target, n), n, this.outputSize, scale, `Network '${this.spec.name}': backward`);
+    this.lossImpl.backward(this.kernels, g, this.probs, output, this.heldTarget(target, n), n, this.outputSize, this.reduction, scale, `Network '${this.spec.name}': backward`);
     for (let i = nodes.length - 1; i >= 0; i--) {
       const nd = nodes[i];
       if (nd.alias) continue; // same values, same gradient
@@ -268,9 +269,10 @@ export class Network {
   // ------------------------------------------------------------------------------------ batch-norm stats
 
   /**
-   * The last train-mode forward's batch statistics: for each BN layer in order, mean (C values) then biased
-   * variance (C values), and last the batch size n they were taken over. The same array every call (copy it
-   * to keep it). Empty of layers (length 1) for a model without BN.
+   * The last train-mode forward's batch statistics: for each layer that takes them, in order, a BN layer's
+   * mean (C values) then biased variance (C values), a centring layer's mean (C values); and last the batch
+   * size n they were taken over. The same array every call (copy it to keep it). Empty of layers (length 1)
+   * for a model without BN or centring.
    */
   batchStats(): Float32Array {
     if (this.w.stats.length > 1 && !this.statsValid) {
@@ -286,7 +288,7 @@ export class Network {
 
   /**
    * Moves the running statistics toward a batchStats() vector (PyTorch's rule: runMean ← (1−m)·runMean + m·μ,
-   * runVar ← (1−m)·runVar + m·σ²·M/(M−1), M = n·H·W).
+   * and for BN runVar ← (1−m)·runVar + m·σ²·M/(M−1), M = n·H·W).
    */
   applyRunningStats(stats: Float32Array, momentum = BN_MOMENTUM): void {
     if (!(stats instanceof Float32Array) || stats.length !== this.w.stats.length) {
@@ -302,7 +304,11 @@ export class Network {
 
   // ------------------------------------------------------------------------------------------ inspection
 
-  /** Post-activation output of each hidden conv/dense block for the last forward (views, not copies). */
+  /**
+   * The output of each hidden conv/dense block for the last forward (views, not copies): after its activation,
+   * and after its normalization when that comes after the activation ('bn-after', 'center-after'). This is
+   * what the next block's units receive, the z whose mean the bias-shift argument is about (docs/theory.md).
+   */
   hiddenActivations(): HiddenActivation[] {
     if (this.lastMode === null) throw new ElunetError(`Network '${this.spec.name}': hiddenActivations() needs a forward first`);
     return this.plan(this.lastN).hidden;

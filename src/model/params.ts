@@ -93,7 +93,8 @@ export function layoutFor(layers: readonly Layer[]): ModelLayout {
 
 /**
  * Fills every tensor from its role: weight tensor k (counted over weights only) draws from keyedRng(seed, k)
- * by the spec's init, so the same seed gives the same weights whatever the activation, BN or PReLU choice;
+ * by the spec's init (its spread times the role's gain, when a layer has one), so the same seed gives the same
+ * weights — the same draws, times a constant where a gain is set — whatever the activation, BN or PReLU choice;
  * every other tensor is filled with its value (biases and β 0, γ 1, PReLU slopes 0.25, running var 1).
  */
 export function fillTensors(views: readonly Float32Array[], roles: readonly ParamRole[], init: InitName, seed: number): void {
@@ -105,10 +106,11 @@ export function fillTensors(views: readonly Float32Array[], roles: readonly Para
       return;
     }
     const rng = keyedRng(seed, weightIndex++);
-    if (init === 'he-normal') heNormal(v, r.fanIn, rng);
-    else if (init === 'he-uniform') heUniform(v, r.fanIn, rng);
-    else if (init === 'lecun-normal') lecunNormal(v, r.fanIn, rng);
-    else glorotUniform(v, r.fanIn, r.fanOut, rng);
+    const gain = r.gain ?? 1;
+    if (init === 'he-normal') heNormal(v, r.fanIn, rng, gain);
+    else if (init === 'he-uniform') heUniform(v, r.fanIn, rng, gain);
+    else if (init === 'lecun-normal') lecunNormal(v, r.fanIn, rng, gain);
+    else glorotUniform(v, r.fanIn, r.fanOut, rng, gain);
   });
 }
 

@@ -13,8 +13,9 @@
  *
  * Each entry type belongs to a layer file (layers/conv.ts owns { type: 'conv' }, …), which checks the entry and
  * says which layers it becomes; `LayerSpec` is the union of those entry types, taken from the layer table. A
- * conv or dense entry becomes conv|dense → [bn] → [act] (addNormAct below): `activation` omitted means the
- * model-wide one, 'none' or 'linear' means no activation layer, 'prelu' a PReLU layer.
+ * conv or dense entry becomes conv|dense → [bn] → [act] → [bn | center] (addNormAct below; its `norm` says
+ * which, layers/layer.ts): `activation` omitted means the model-wide one, 'none' or 'linear' means no
+ * activation layer, 'prelu' a PReLU layer.
  *
  * Every shape is checked here, once, when the model is built; the message names the layer (its index in
  * `spec.layers`, counted from 0, and its kind), what it expected, what it found and the fix.
@@ -23,13 +24,15 @@ import { ShapeError } from '../errors.js';
 import { type ActivationName, parseActivation } from '../kernels/activation.js';
 import { type Layer, type LayerInit, type LayerSpec, SPEC_PARTS, implOf } from './layers/index.js';
 import { type Dims, type Expansion, dimsSize, isPosInt } from './layers/layer.js';
-import { LOSSES, type LossName } from './loss.js';
+import { LOSSES, REDUCTIONS, type LossName, type Reduction } from './loss.js';
 
 export type { Layer, LayerKind, LayerSpec } from './layers/index.js';
-export type { Act, Dims } from './layers/layer.js';
+export type { Act, Dims, Norm } from './layers/layer.js';
+export { NORMS } from './layers/layer.js';
 export { dimsSize } from './layers/layer.js';
 export type { ConvPadSpec, Pad4 } from './layers/conv.js';
-export type { LossName } from './loss.js';
+export type { LossName, Reduction } from './loss.js';
+export { REDUCTIONS } from './loss.js';
 
 export type InitName = 'he-normal' | 'he-uniform' | 'lecun-normal' | 'glorot-uniform';
 const INIT_NAMES: readonly InitName[] = ['he-normal', 'he-uniform', 'lecun-normal', 'glorot-uniform'];
@@ -42,6 +45,10 @@ export interface ModelSpec {
   activation: { name: ActivationName; alpha?: number; slope?: number };
   init: InitName;
   loss: LossName;
+  /** how mse and sigmoid-ce combine a sample's terms, one per output: 'sum' (the default) or 'mean' (a
+   *  per-pixel loss whose size, and so the learning rate that suits it, does not depend on the image size);
+   *  softmax-ce takes only 'sum' (one term per sample). The batch is always averaged. */
+  reduction?: Reduction;
   layers: LayerSpec[];
 }
 
@@ -50,9 +57,17 @@ export interface ExpandedModel {
   layers: Layer[];
   /** per-sample output size (c·h·w of the last layer) */
   outputSize: number;
-  /** indices into `layers` of each hidden conv/dense block's output (after BN and activation, before
-   *  dropout and pooling): the units whose mean activation the paper's Fig. 2 follows */
+  /** indices into `layers` of each hidden conv/dense block's output — its last layer: after the activation
+   *  and, with norm 'bn-after' or 'center-after', after that normalization; before dropout and pooling. These
+   *  are the units whose mean activation the paper's Fig. 2 follows, and the inputs of the next block's units
+   *  (the z of docs/theory.md) */
   hidden: number[];
+}
+
+/** The block a layer belongs to: its name up to the first '.' ('dense3.act' → 'dense3', 'conv2.bn' → 'conv2'). */
+export function blockName(layerName: string): string {
+  const dot = layerName.indexOf('.');
+  return dot < 0 ? layerName : layerName.slice(0, dot);
 }
 
 /** '32×16×16' for a map, '128' for a vector. */
@@ -130,11 +145,13 @@ export function expandSpec(spec: ModelSpec): ExpandedModel {
         return `${base}${k}`;
       },
       add,
-      addNormAct(base, act, batchNorm) {
-        if (batchNorm) add({ kind: 'bn', name: `${base}.bn` });
+      addNormAct(base, act, norm) {
+        if (norm === 'bn-before') add({ kind: 'bn', name: `${base}.bn` });
         const a = act === undefined ? modelAct : act === 'none' ? 'linear' : parseActivation(act);
         if (a === 'prelu') add({ kind: 'prelu', name: `${base}.act` });
         else if (a !== 'linear') add({ kind: 'act', name: `${base}.act`, act: a, param: actParam(a) });
+        if (norm === 'bn-after') add({ kind: 'bn', name: `${base}.bn` });
+        else if (norm === 'center-after') add({ kind: 'center', name: `${base}.center` });
       },
     };
     part.expand(e, b);
@@ -143,6 +160,14 @@ export function expandSpec(spec: ModelSpec): ExpandedModel {
 
   if (!Object.hasOwn(LOSSES, spec.loss)) {
     throw new ShapeError(`${model}: unknown loss ${JSON.stringify(spec.loss)}; expected softmax-ce, mse or sigmoid-ce`);
+  }
+  if (spec.reduction !== undefined && !LOSSES[spec.loss].reductions.includes(spec.reduction)) {
+    throw new ShapeError(
+      REDUCTIONS.includes(spec.reduction)
+        ? `${model}: reduction '${spec.reduction}' averages a sample's loss over its outputs, but ${spec.loss} has one term per sample; ` +
+          `remove reduction (or use 'sum')`
+        : `${model}: unknown reduction ${JSON.stringify(spec.reduction)}; expected ${REDUCTIONS.join(' or ')}`,
+    );
   }
   if (!INIT_NAMES.includes(spec.init)) {
     throw new ShapeError(`${model}: unknown init ${JSON.stringify(spec.init)}; expected he-normal, he-uniform, lecun-normal or glorot-uniform`);

@@ -18,7 +18,7 @@ import type { KernelSet } from '../kernels/kernel-set.js';
 import { type Layer, implOf } from './layers/index.js';
 import { type LayerPass, type LayerRun, dimsSize } from './layers/layer.js';
 import type { ModelLayout, ParamBuffers } from './params.js';
-import type { ExpandedModel } from './spec.js';
+import { type ExpandedModel, blockName } from './spec.js';
 
 /** One layer in place: its run, its value buffers (into vals), its gradient slots (into slotGrad). */
 export interface Node {
@@ -33,7 +33,8 @@ export interface Node {
   inSize: number;
 }
 
-/** The post-activation output of one hidden block for the last forward (Network.hiddenActivations). */
+/** The output of one hidden block (its last layer: the activation, or the normalization after it) for the last
+ *  forward (Network.hiddenActivations), named after the block ('dense3'). */
 export interface HiddenActivation {
   name: string;
   /** (n, units, spatial) flat */
@@ -113,7 +114,7 @@ export function planFor(w: Wiring, model: ExpandedModel, n: number): Plan {
   const outputOf = (i: number): Float32Array => w.vals[w.nodes[i].outBuf].subarray(0, n * dimsSize(model.layers[i].out));
   const hidden = model.hidden.map((i): HiddenActivation => {
     const { name, out } = model.layers[i];
-    return { name: name.replace(/\.(act|bn)$/, ''), data: outputOf(i), units: out.c, spatial: out.h * out.w };
+    return { name: blockName(name), data: outputOf(i), units: out.c, spatial: out.h * out.w };
   });
   return { passes, output: outputOf(w.nodes.length - 1), hidden };
 }

@@ -14,13 +14,16 @@
  *   - the CIFAR heads are the paper's last 1×1 conv to one map per class, then a global average pool
  *     (on a 1×1 map that is exactly a flatten; on larger inputs it keeps the net valid);
  *   - batch norm (option) sits after the conv/dense and before the activation, never on the classifier;
+ *     the `norm` option moves it after the activation, or puts a mean subtraction there instead (and then the
+ *     layers fed by centred activations get He's gain for centred inputs, withCentredGains);
  *   - dropout sits after the activation of the last layer of a stack, before the pool;
  *   - init: He normal (LeCun normal for SELU, the SNN recipe), biases 0; SELU models use alpha-dropout.
  * `width` multiplies every hidden layer's units/filters (rounded, at least 1); the class layer is not scaled.
  */
 import { ShapeError } from '../errors.js';
-import { type ActivationName, parseActivation } from '../kernels/activation.js';
-import type { InitName, LayerSpec, ModelSpec } from './spec.js';
+import { type ActivationName, activationForward, parseActivation } from '../kernels/activation.js';
+import { centredGain } from '../kernels/init.js';
+import { type InitName, type LayerSpec, type ModelSpec, type Norm, type Reduction, NORMS } from './spec.js';
 
 export interface ZooOptions {
   activation: ActivationName;
@@ -30,8 +33,14 @@ export interface ZooOptions {
   slope?: number;
   /** multiplies the hidden layers' units/filters (default 1) */
   width?: number;
-  /** batch norm after every hidden conv/dense layer, before the activation (default false) */
+  /** batch norm after every hidden conv/dense layer, before the activation (default false); the same as
+   *  norm 'bn-before' */
   batchNorm?: boolean;
+  /** where every hidden conv/dense block normalizes (spec.ts, Norm): 'none' (default), 'bn-before',
+   *  'bn-after' or 'center-after'; never on the class layer or the autoencoder's code and output */
+  norm?: Norm;
+  /** how mse / sigmoid-ce combine a sample's output terms (the autoencoder): 'sum' (default) or 'mean' */
+  reduction?: Reduction;
   /** the model's dropout (default: on for the CIFAR and ImageNet nets, off for the MNIST ones) */
   dropout?: boolean;
   /** [c, h, w] of one sample (default: the dataset's) */
@@ -71,6 +80,46 @@ function checkOptions(model: string, o: ZooOptions): { act: ActivationName; widt
   return { act, width };
 }
 
+/**
+ * The fields of a hidden conv/dense entry that place its normalization: none for 'none' and `batchNorm: true`
+ * for 'bn-before' (so that the specs of existing models stay exactly as they were), `norm` otherwise.
+ */
+function normFields(model: string, o: ZooOptions): { batchNorm?: true; norm?: Norm } {
+  const norm = o.norm ?? 'none';
+  if (!NORMS.includes(norm)) throw new ShapeError(`zoo '${model}': norm must be one of ${NORMS.join(', ')}, got ${JSON.stringify(o.norm)}`);
+  if (o.batchNorm && norm !== 'none' && norm !== 'bn-before') {
+    throw new ShapeError(`zoo '${model}': batchNorm (BN before the activation) and norm '${norm}' disagree; give only one of them`);
+  }
+  if (o.batchNorm || norm === 'bn-before') return { batchNorm: true };
+  return norm === 'none' ? {} : { norm };
+}
+
+/**
+ * With norm 'center-after', the weights of every conv/dense entry fed by a centred block are drawn with He's
+ * gain for centred inputs, √(E[f(z)²] / Var f(z)) (kernels/init.ts, centredGain: ≈ 1.211 for ReLU): centring
+ * removes the squared mean from what the next layer receives, and without the gain a stack of centred ReLUs
+ * loses a factor 1 − 1/π of its mean square per layer. Exact for dense after dense; across a pooling layer an
+ * approximation. The same draws (keyedRng), times the gain.
+ */
+function withCentredGains(layers: LayerSpec[], modelAct: ActivationName, o: ZooOptions): LayerSpec[] {
+  const gains = new Map<string, number>();
+  const gainOf = (a: ActivationName | 'none'): number | undefined => {
+    if (a === 'none' || a === 'linear') return undefined; // a linear block centred has nothing to restore at init
+    const name = a === 'prelu' ? 'lrelu' : a; // PReLU by its initial slope
+    const param = a === 'prelu' ? 0.25 : a === 'elu' ? o.alpha : a === 'lrelu' ? o.slope : undefined;
+    const key = `${name}:${param}`;
+    if (!gains.has(key)) gains.set(key, centredGain((y, x, n) => activationForward(name, y, x, n, param)));
+    return gains.get(key);
+  };
+  let gain: number | undefined;
+  return layers.map((e) => {
+    if (e.type !== 'conv' && e.type !== 'dense') return e;
+    const out = gain ? { ...e, initGain: gain } : e;
+    gain = e.norm === 'center-after' ? gainOf(e.activation ?? modelAct) : undefined;
+    return out;
+  });
+}
+
 function baseSpec(
   name: string,
   o: ZooOptions,
@@ -82,7 +131,8 @@ function baseSpec(
   const activation: ModelSpec['activation'] = { name: act };
   if (act === 'elu' && o.alpha !== undefined) activation.alpha = o.alpha;
   if (act === 'lrelu' && o.slope !== undefined) activation.slope = o.slope;
-  return { name, input: [...input], activation, init: initFor(act), loss, layers };
+  const placed = o.norm === 'center-after' ? withCentredGains(layers, act, o) : layers;
+  return { name, input: [...input], activation, init: initFor(act), loss, ...(o.reduction ? { reduction: o.reduction } : {}), layers: placed };
 }
 
 /**
@@ -113,7 +163,7 @@ function stackCnn(
         if (isClassifier) {
           layers.push({ type: 'conv', filters: classes, size: k, pad: 'same', activation: 'none' });
         } else {
-          layers.push({ type: 'conv', filters: scaled(units, width), size: k, pad: 'same', ...(o.batchNorm ? { batchNorm: true } : {}) });
+          layers.push({ type: 'conv', filters: scaled(units, width), size: k, pad: 'same', ...normFields(name, o) });
         }
       }
     });
@@ -137,11 +187,12 @@ export const models: Record<string, ZooEntry> = {
     description: 'MNIST MLP of paper §4.1.1: 8 hidden dense layers × 128 units (× width), He init, softmax over 10 classes',
     build(o) {
       const { act, width } = checkOptions('mnist-mlp', o);
+      const norm = normFields('mnist-mlp', o);
       const layers: LayerSpec[] = [];
       // optional dropout (not in the paper): 0.2 after each hidden layer, or alpha-dropout 0.05 for SELU (SNN example)
       const rate = act === 'selu' ? 0.05 : 0.2;
       for (let i = 0; i < 8; i++) {
-        layers.push({ type: 'dense', units: scaled(128, width), ...(o.batchNorm ? { batchNorm: true } : {}) });
+        layers.push({ type: 'dense', units: scaled(128, width), ...norm });
         if (o.dropout) layers.push({ type: 'dropout', rate });
       }
       layers.push({ type: 'dense', units: o.classes ?? 10, activation: 'none' });
@@ -153,7 +204,7 @@ export const models: Record<string, ZooEntry> = {
     description: 'small MNIST ConvNet: conv3×3 32 → pool2 → conv3×3 64 → pool2 → dense 128 → dense 10 (widths × width)',
     build(o) {
       const { act, width } = checkOptions('mnist-cnn', o);
-      const bn = o.batchNorm ? { batchNorm: true } : {};
+      const bn = normFields('mnist-cnn', o);
       const layers: LayerSpec[] = [
         { type: 'conv', filters: scaled(32, width), size: 3, pad: 'same', ...bn },
         { type: 'maxpool', size: 2 },
@@ -175,7 +226,7 @@ export const models: Record<string, ZooEntry> = {
       const { act, width } = checkOptions('mnist-autoencoder', o);
       const input = o.input ?? [1, 28, 28];
       const outputs = input[0] * input[1] * input[2];
-      const bn = o.batchNorm ? { batchNorm: true } : {};
+      const bn = normFields('mnist-autoencoder', o);
       const layers: LayerSpec[] = [];
       for (const u of [1000, 500, 250]) layers.push({ type: 'dense', units: scaled(u, width), ...bn });
       layers.push({ type: 'dense', units: scaled(30, width), activation: 'none' }); // the code: linear (Martens)
@@ -244,7 +295,7 @@ export const models: Record<string, ZooEntry> = {
       const input = o.input ?? [3, 224, 224];
       const classes = o.classes ?? 1000;
       const dropout = o.dropout ?? true;
-      const bn = o.batchNorm ? { batchNorm: true } : {};
+      const bn = normFields('imagenet-15', o);
       const layers: LayerSpec[] = [];
       // first conv: 6×6, stride 2, pad 2 (not given by the paper; 224 → 112, the usual halving of a stem conv)
       layers.push({ type: 'conv', filters: scaled(96, width), size: 6, stride: 2, pad: 2, ...bn });

@@ -35,14 +35,16 @@ export function prepareRunFolder(out: string, o: { resume?: boolean; force?: boo
   }
 }
 
-/** The label of a run: its activation (from the checkpoint metadata, '+BN' with batch norm), else the folder name. */
+/** The label of a run: its activation (from the checkpoint metadata, '+BN' with batch norm before it, '+BN-after',
+ *  '+centred'), else the folder name. */
 export function runLabel(runDir: string): string {
   const p = join(runDir, 'checkpoint', 'checkpoint.json');
   if (existsSync(p)) {
     try {
       const j = JSON.parse(readFileSync(p, 'utf8'));
       const a = j?.meta?.options?.activation ?? j?.meta?.spec?.activation?.name;
-      const bn = j?.meta?.options?.batchNorm ? '+BN' : '';
+      const norm = j?.meta?.options?.norm;
+      const bn = j?.meta?.options?.batchNorm || norm === 'bn-before' ? '+BN' : norm === 'bn-after' ? '+BN-after' : norm === 'center-after' ? '+centred' : '';
       if (typeof a === 'string') return a + bn;
     } catch {
       /* fall through to the folder name */

@@ -32,7 +32,7 @@ import type { TrainOptions } from './setup.js';
  * compile until it is given a rule here).
  */
 export const RESUME_RULES: Readonly<Record<keyof TrainOptions, 'fixed' | 'changeable' | 'not stored'>> = {
-  model: 'fixed', activation: 'fixed', alpha: 'fixed', width: 'fixed', batchNorm: 'fixed', dropout: 'fixed',
+  model: 'fixed', activation: 'fixed', alpha: 'fixed', width: 'fixed', batchNorm: 'fixed', norm: 'fixed', lossReduction: 'fixed', dropout: 'fixed',
   data: 'fixed', dataSeed: 'fixed', preprocess: 'fixed', augment: 'fixed', batch: 'fixed', microBatch: 'fixed',
   seed: 'fixed', trainLimit: 'fixed', optimizer: 'fixed', statsSubset: 'fixed',
   epochs: 'changeable', iterations: 'changeable', lr: 'changeable', schedule: 'changeable', momentum: 'changeable',
@@ -45,8 +45,8 @@ export type StoredKey = Exclude<keyof TrainOptions, 'workers' | 'quiet' | 'out' 
 export type StoredOptions = Partial<Pick<TrainOptions, StoredKey>>;
 
 const STORED_KEYS = (Object.keys(RESUME_RULES) as (keyof TrainOptions)[]).filter((k): k is StoredKey => RESUME_RULES[k] !== 'not stored');
-/** Options without a default: absent means "not given" (alpha, dropout: the model's own choice). */
-const OPTIONAL = new Set<string>(['alpha', 'dropout', 'iterations', 'trainLimit', 'testLimit']);
+/** Options without a default: absent means "not given" (alpha, dropout, norm, lossReduction: the model's own choice). */
+const OPTIONAL = new Set<string>(['alpha', 'norm', 'lossReduction', 'dropout', 'iterations', 'trainLimit', 'testLimit']);
 
 /** What a checkpoint stores of a run's options (meta.options). */
 export function storedOptions(o: TrainOptions): StoredOptions {

@@ -14,7 +14,7 @@ import { fitPreprocessor, applyPreprocessor, type PreprocessorState, type Prepro
 import type { AugmentOptions } from '../data/augment.js';
 import { parseActivation, type ActivationName } from '../kernels/activation.js';
 import { models } from '../model/zoo.js';
-import type { ModelSpec } from '../model/spec.js';
+import type { ModelSpec, Norm, Reduction } from '../model/spec.js';
 import { createOptimizer, parseSchedule, type LayoutEntry, type Optimizer } from '../optim/index.js';
 import { trainLoop, type LoopOptions, type RunResult } from '../train/loop.js';
 import { createPoolExecutor } from '../parallel/pool-executor.js';
@@ -28,6 +28,10 @@ export interface TrainOptions {
   alpha?: number;
   width: number;
   batchNorm: boolean;
+  /** where the hidden blocks normalize (spec.ts, Norm); undefined: as `batchNorm` says ('bn-before' or none) */
+  norm?: Norm;
+  /** how mse / sigmoid-ce combine a sample's output terms (the spec's `reduction`); undefined: 'sum' */
+  lossReduction?: Reduction;
   /** undefined: the model's own default (the paper's dropout for the CIFAR/ImageNet nets, none for the MNIST nets) */
   dropout?: boolean;
   data: string;
@@ -143,7 +147,7 @@ export function prepareData(
 
 /** Builds the zoo model for a dataset's shape and class count. */
 export function buildSpec(
-  o: Pick<TrainOptions, 'model' | 'activation' | 'alpha' | 'width' | 'batchNorm' | 'dropout'>,
+  o: Pick<TrainOptions, 'model' | 'activation' | 'alpha' | 'width' | 'batchNorm' | 'norm' | 'lossReduction' | 'dropout'>,
   data: { c: number; h: number; w: number; classes: number },
 ): ModelSpec {
   const entry = models[o.model];
@@ -156,6 +160,8 @@ export function buildSpec(
     alpha: o.alpha,
     width: o.width,
     batchNorm: o.batchNorm,
+    norm: o.norm,
+    reduction: o.lossReduction,
     dropout: o.dropout,
     input: [data.c, data.h, data.w],
     classes: data.classes,

@@ -15,7 +15,7 @@
  * for matmul's offsets).
  *
  * Kernels without a SIMD version here (average pooling, SPP, global average pooling, PReLU, dropout, alpha
- * dropout, the identity's forward, MSE, sigmoid cross-entropy, the running batch-norm statistics,
+ * dropout, the identity's forward, MSE, sigmoid cross-entropy, the running batch-norm statistics, batch norm's evaluation-mode backward, mean-centring,
  * initializers, shape builders) are the TypeScript ones: they run on the same views unchanged.
  * docs/kernels/simd.md lists which is which and why.
  *
@@ -351,6 +351,11 @@ export class SimdKernels implements KernelSet {
   readonly alphaDropoutForward: Twin<'alphaDropoutForward'> = ts.alphaDropoutForward;
   readonly alphaDropoutBackward: Twin<'alphaDropoutBackward'> = ts.alphaDropoutBackward;
   readonly batchNormUpdateRunning: Twin<'batchNormUpdateRunning'> = ts.batchNormUpdateRunning;
+  readonly batchNormBackwardEval: Twin<'batchNormBackwardEval'> = ts.batchNormBackwardEval;
+  readonly centerForwardTrain: Twin<'centerForwardTrain'> = ts.centerForwardTrain;
+  readonly centerForwardEval: Twin<'centerForwardEval'> = ts.centerForwardEval;
+  readonly centerBackward: Twin<'centerBackward'> = ts.centerBackward;
+  readonly centerUpdateRunning: Twin<'centerUpdateRunning'> = ts.centerUpdateRunning;
   readonly batchNormVariance: Twin<'batchNormVariance'> = ts.batchNormVariance;
   readonly batchNormInvStd: Twin<'batchNormInvStd'> = ts.batchNormInvStd;
   readonly globalAvgPoolForward: Twin<'globalAvgPoolForward'> = ts.globalAvgPoolForward;

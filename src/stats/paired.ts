@@ -165,7 +165,7 @@ export function fmtNum(v: number, sig = 3): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
   const s = a >= 1e5 || a < 1e-4 ? v.toExponential(sig - 1) : v.toPrecision(sig);
-  return s.replace('-', '−');
+  return s.replaceAll('-', '−'); // the sign and an exponent's sign: '−3.3e−16'
 }
 
 /**

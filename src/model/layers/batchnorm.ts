@@ -1,12 +1,14 @@
 /**
  * bn: batch normalization per channel, y = γ·(x − μ)/√(σ² + ε) + β (kernels/batchnorm.ts,
- * docs/kernels/batchnorm.md). Added by a conv or dense entry with batchNorm: true, never written alone.
+ * docs/kernels/batchnorm.md). Added by a conv or dense entry with norm 'bn-before' (batchNorm: true: before
+ * the activation) or 'bn-after' (after it), never written alone.
  *
  *   x, y: (N,C,S)   γ, β: (C) parameters   running mean, running var: (C) state   S = H·W, or 1 after dense
  *
  * train mode: μ, σ² of the batch; the forward writes them into the network's batch-statistics vector, and
  * the running statistics move only when the caller applies such a vector (applyStats, in a fixed order).
- * eval mode: the running statistics. The backward is that of the train-mode forward.
+ * eval mode: the running statistics. Each mode's backward is that of its own forward (in eval mode an affine
+ * map per channel).
  */
 import { batchNormShape } from '../../kernels/batchnorm.js';
 import type { LayerBase, LayerImpl, TorchHelper } from './layer.js';
@@ -52,7 +54,10 @@ export const batchNorm: LayerImpl<BatchNormLayer> = {
             k.batchNormForwardTrain(y, xhat, mean, invStd, x, gamma, beta, s, BN_EPS);
             k.batchNormVariance(variance, invStd, s, BN_EPS);
           },
-          backward: (dx, dy) => k.batchNormBackward(dx, dgamma, dbeta, dy, xhat, invStd, gamma, s),
+          backward: (dx, dy, x, _y, train) =>
+            train
+              ? k.batchNormBackward(dx, dgamma, dbeta, dy, xhat, invStd, gamma, s)
+              : k.batchNormBackwardEval(dx, dgamma, dbeta, dy, x, gamma, runMean, runVar, s, BN_EPS),
         };
       },
       applyStats(n, momentum) {

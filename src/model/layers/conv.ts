@@ -3,13 +3,14 @@
  *
  *   x: (N,C,H,W)   w: (OC,C,K,K)   b: (OC), absent under batch norm   y: (N,OC,OH,OW)
  *
- * The spec entry { type: 'conv', filters, size, stride?, pad?, activation?, batchNorm? } becomes
- * conv → [bn] → [activation]. With batch norm the conv has no bias: BN's β takes its place.
+ * The spec entry { type: 'conv', filters, size, stride?, pad?, activation?, norm?, batchNorm? } becomes
+ * conv → [bn] → [activation] → [bn | center] (norm, layer.ts). With batch norm before the activation the conv
+ * has no bias: BN's β takes its place.
  */
 import { ShapeError } from '../../errors.js';
 import { conv2dShape } from '../../kernels/conv2d.js';
-import type { Act, Dims, LayerBase, LayerFields, LayerImpl, TensorSpec } from './layer.js';
-import { isPosInt } from './layer.js';
+import type { Act, Dims, LayerBase, LayerFields, LayerImpl, Norm, TensorSpec } from './layer.js';
+import { initGainOf, isPosInt, normOf } from './layer.js';
 
 /** Padding on each side, as conv2dShape takes it. */
 export interface Pad4 {
@@ -26,6 +27,8 @@ export interface ConvLayer extends LayerBase {
   stride: number;
   pad: Pad4;
   bias: boolean;
+  /** multiplies the init's standard deviation (absent: 1) */
+  initGain?: number;
 }
 
 /** Padding of a convolution: a number on every side, 'same' (stride 1: output = input size), or 'valid' (0). */
@@ -41,8 +44,12 @@ export interface ConvSpec {
   pad?: ConvPadSpec;
   /** default: the model-wide activation */
   activation?: Act;
-  /** conv → BN → activation; the conv then has no bias (BN's β takes its place) */
+  /** where a normalization goes (layer.ts, Norm); default 'none' */
+  norm?: Norm;
+  /** conv → BN → activation, the same as norm 'bn-before'; the conv then has no bias (BN's β takes its place) */
   batchNorm?: boolean;
+  /** multiplies the init's standard deviation of this layer's weights (default 1) */
+  initGain?: number;
 }
 
 function outShape(l: LayerFields<ConvLayer>, x: Dims, where: string): Dims {
@@ -75,7 +82,7 @@ export const conv: LayerImpl<ConvLayer, ConvSpec> = {
   describe(l) {
     const p = l.pad;
     const pad = p.top === p.bottom && p.left === p.right && p.top === p.left ? `${p.top}` : `${p.top},${p.bottom},${p.left},${p.right}`;
-    return `conv ${l.size}×${l.size}/${l.stride} pad ${pad}${l.bias ? '' : ' (no bias)'}`;
+    return `conv ${l.size}×${l.size}/${l.stride} pad ${pad}${l.bias ? '' : ' (no bias)'}${l.initGain ? ` (init ×${+l.initGain.toFixed(3)})` : ''}`;
   },
   outShape,
   params(l) {
@@ -83,7 +90,7 @@ export const conv: LayerImpl<ConvLayer, ConvSpec> = {
     const weight: TensorSpec = {
       name: 'weight',
       shape: [l.filters, l.in.c, l.size, l.size],
-      role: { role: 'weight', fanIn: l.in.c * k2, fanOut: l.filters * k2 },
+      role: { role: 'weight', fanIn: l.in.c * k2, fanOut: l.filters * k2, ...(l.initGain ? { gain: l.initGain } : {}) },
     };
     return l.bias ? [weight, { name: 'bias', shape: [l.filters], role: { role: 'fill', value: 0 } }] : [weight];
   },
@@ -118,10 +125,12 @@ export const conv: LayerImpl<ConvLayer, ConvSpec> = {
       if (!isPosInt(e.size)) throw new ShapeError(`${b.where}: size (kernel height = width) must be a positive integer, got ${e.size}`);
       const stride = e.stride ?? 1;
       if (!isPosInt(stride)) throw new ShapeError(`${b.where}: stride must be a positive integer, got ${e.stride}`);
+      const norm = normOf(e, b.where);
       const name = b.nextName('conv');
       const pad = padOf(e, stride, b.where);
-      b.add({ kind: 'conv', name, filters: e.filters, size: e.size, stride, pad, bias: !e.batchNorm });
-      b.addNormAct(name, e.activation, e.batchNorm);
+      const initGain = initGainOf(e, b.where);
+      b.add({ kind: 'conv', name, filters: e.filters, size: e.size, stride, pad, bias: norm !== 'bn-before', ...(initGain ? { initGain } : {}) });
+      b.addNormAct(name, e.activation, norm);
     },
   },
 

@@ -3,18 +3,21 @@
  *
  *   x: (N,IN)   W: (OUT,IN)   b: (OUT), absent under batch norm   y: (N,OUT)
  *
- * The spec entry { type: 'dense', units, activation?, batchNorm? } becomes [flatten] → dense → [bn] →
- * [activation]: a map input is flattened first (a renaming, see flatten.ts).
+ * The spec entry { type: 'dense', units, activation?, norm?, batchNorm? } becomes [flatten] → dense →
+ * [bn] → [activation] → [bn | center] (norm, layer.ts): a map input is flattened first (a renaming, see
+ * flatten.ts).
  */
 import { ShapeError } from '../../errors.js';
 import { denseShape } from '../../kernels/dense.js';
-import type { Act, LayerBase, LayerImpl, TensorSpec } from './layer.js';
-import { dimsSize, isPosInt } from './layer.js';
+import type { Act, LayerBase, LayerImpl, Norm, TensorSpec } from './layer.js';
+import { dimsSize, initGainOf, isPosInt, normOf } from './layer.js';
 
 export interface DenseLayer extends LayerBase {
   kind: 'dense';
   units: number;
   bias: boolean;
+  /** multiplies the init's standard deviation (absent: 1) */
+  initGain?: number;
 }
 
 export interface DenseSpec {
@@ -22,16 +25,23 @@ export interface DenseSpec {
   units: number;
   /** default: the model-wide activation */
   activation?: Act;
-  /** dense → BN → activation; the dense layer then has no bias */
+  /** where a normalization goes (layer.ts, Norm); default 'none' */
+  norm?: Norm;
+  /** dense → BN → activation, the same as norm 'bn-before'; the dense layer then has no bias */
   batchNorm?: boolean;
+  /** multiplies the init's standard deviation of this layer's weights (default 1; the zoo sets it for layers
+   *  fed by centred activations: kernels/init.ts, centredGain) */
+  initGain?: number;
 }
 
 export const dense: LayerImpl<DenseLayer, DenseSpec> = {
-  describe: (l) => `dense${l.bias ? '' : ' (no bias)'}`,
+  describe: (l) => `dense${l.bias ? '' : ' (no bias)'}${l.initGain ? ` (init ×${+l.initGain.toFixed(3)})` : ''}`,
   outShape: (l) => ({ c: l.units, h: 1, w: 1 }),
   params(l) {
     const inF = dimsSize(l.in);
-    const weight: TensorSpec = { name: 'weight', shape: [l.units, inF], role: { role: 'weight', fanIn: inF, fanOut: l.units } };
+    const weight: TensorSpec = {
+      name: 'weight', shape: [l.units, inF], role: { role: 'weight', fanIn: inF, fanOut: l.units, ...(l.initGain ? { gain: l.initGain } : {}) },
+    };
     return l.bias ? [weight, { name: 'bias', shape: [l.units], role: { role: 'fill', value: 0 } }] : [weight];
   },
   output: 'new',
@@ -58,9 +68,11 @@ export const dense: LayerImpl<DenseLayer, DenseSpec> = {
     expand(e, b) {
       if (!isPosInt(e.units)) throw new ShapeError(`${b.where}: units must be a positive integer, got ${e.units}`);
       if (b.dims.h !== 1 || b.dims.w !== 1) b.add({ kind: 'flatten', name: b.nextName('flatten') });
+      const norm = normOf(e, b.where);
       const name = b.nextName('dense');
-      b.add({ kind: 'dense', name, units: e.units, bias: !e.batchNorm });
-      b.addNormAct(name, e.activation, e.batchNorm);
+      const initGain = initGainOf(e, b.where);
+      b.add({ kind: 'dense', name, units: e.units, bias: norm !== 'bn-before', ...(initGain ? { initGain } : {}) });
+      b.addNormAct(name, e.activation, norm);
     },
   },
 

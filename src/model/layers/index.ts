@@ -13,6 +13,7 @@
 import { type ActLayer, act } from './act.js';
 import { type AlphaDropoutLayer, alphaDropout } from './alpha-dropout.js';
 import { type BatchNormLayer, batchNorm } from './batchnorm.js';
+import { type CenterLayer, center } from './center.js';
 import { type ConvLayer, conv } from './conv.js';
 import { type DenseLayer, dense } from './dense.js';
 import { type DropoutLayer, dropout } from './dropout.js';
@@ -28,6 +29,7 @@ export type Layer =
   | ConvLayer
   | DenseLayer
   | BatchNormLayer
+  | CenterLayer
   | ActLayer
   | PreluLayer
   | PoolLayer
@@ -44,7 +46,7 @@ export type LayerInit = { [K in LayerKind]: LayerFields<LayerOf<K>> }[LayerKind]
 
 /** …and its implementation here. This order is that of the spec entry types in messages. */
 const impls = {
-  conv, dense, bn: batchNorm, act, prelu, pool, spp, gap, flatten, dropout, 'alpha-dropout': alphaDropout,
+  conv, dense, bn: batchNorm, center, act, prelu, pool, spp, gap, flatten, dropout, 'alpha-dropout': alphaDropout,
 } satisfies Record<LayerKind, unknown>; // exactly the kinds of the union, no more
 
 type SpecOf<I> = I extends LayerImpl<infer _L, infer S> ? S : never;

@@ -26,6 +26,7 @@
  * The layers hold no loops: the kernels do the arithmetic, called through the KernelSet `k` (never imported),
  * and every array a layer allocates comes from k.alloc.
  */
+import { ShapeError } from '../../errors.js';
 import type { ActivationName } from '../../kernels/activation.js';
 import type { UniformSource } from '../../kernels/dropout.js';
 import type { KernelSet } from '../../kernels/kernel-set.js';
@@ -42,7 +43,8 @@ export const dimsSize = (d: Dims): number => d.c * d.h * d.w;
 
 /** What every layer record carries. */
 export interface LayerBase {
-  /** name used for parameters, the summary and hiddenActivations, e.g. 'conv3', 'conv3.bn', 'conv3.act' */
+  /** name used for parameters, the summary and hiddenActivations, e.g. 'conv3', 'conv3.bn', 'conv3.act';
+   *  the part before the first '.' is the block the layer belongs to (blockName in ../spec.ts) */
   name: string;
   /** index of the spec entry this layer came from (for messages) */
   specIndex: number;
@@ -53,8 +55,9 @@ export interface LayerBase {
 /** A layer record as a spec entry writes it: without the place the expansion gives it. */
 export type LayerFields<L extends LayerBase> = Omit<L, 'specIndex' | 'in' | 'out'>;
 
-/** How initParams fills a tensor: a weight draws from the spec's init, anything else starts at one value. */
-export type ParamRole = { role: 'weight'; fanIn: number; fanOut: number } | { role: 'fill'; value: number };
+/** How initParams fills a tensor: a weight draws from the spec's init (its spread × gain, default 1), anything
+ *  else starts at one value. */
+export type ParamRole = { role: 'weight'; fanIn: number; fanOut: number; gain?: number } | { role: 'fill'; value: number };
 
 /** One tensor of a layer: `name` 'weight' becomes 'conv1.weight' in the layout. */
 export interface TensorSpec {
@@ -120,6 +123,35 @@ export interface LayerImpl<L extends LayerBase, S extends SpecEntryBase = never>
 /** A layer's activation in a spec: a kernel name, or 'none' (no activation layer; 'linear' means the same). */
 export type Act = ActivationName | 'none';
 
+/**
+ * Where a conv or dense block normalizes, and how:
+ *   'none'          conv|dense → act
+ *   'bn-before'     conv|dense → BN → act              (Ioffe & Szegedy's placement; the conv/dense has no bias)
+ *   'bn-after'      conv|dense → act → BN              (BN centres and scales the activations themselves)
+ *   'center-after'  conv|dense → act → center          (each unit's activation minus its mean: nothing else)
+ * `batchNorm: true` in a spec entry is the older spelling of 'bn-before'.
+ */
+export type Norm = 'none' | 'bn-before' | 'bn-after' | 'center-after';
+export const NORMS: readonly Norm[] = ['none', 'bn-before', 'bn-after', 'center-after'];
+
+/**
+ * The normalization a conv or dense entry asks for, from its `norm` and its `batchNorm` (a spec may come from
+ * a JSON file, so both are checked); ShapeError starting with `where` when they are invalid or disagree.
+ */
+export function normOf(e: { norm?: Norm; batchNorm?: boolean }, where: string): Norm {
+  if (e.batchNorm !== undefined && typeof e.batchNorm !== 'boolean') {
+    throw new ShapeError(`${where}: batchNorm must be true or false, got ${JSON.stringify(e.batchNorm)}`);
+  }
+  if (e.norm === undefined) return e.batchNorm ? 'bn-before' : 'none';
+  if (!NORMS.includes(e.norm)) {
+    throw new ShapeError(`${where}: norm must be one of ${NORMS.join(', ')}, got ${JSON.stringify(e.norm)}`);
+  }
+  if (e.batchNorm === true && e.norm !== 'bn-before') {
+    throw new ShapeError(`${where}: batchNorm: true means norm 'bn-before', but norm is '${e.norm}'; give only one of them`);
+  }
+  return e.norm;
+}
+
 export interface SpecEntryBase {
   type: string;
 }
@@ -136,9 +168,9 @@ export interface Expansion {
   nextName(base: string): string;
   /** appends a layer: its input is `dims`, its output what its kind's outShape says */
   add(layer: LayerInit): void;
-  /** what follows a conv or dense layer named `base`: [bn] → [activation] (omitted: the model-wide one;
-   *  'none' or 'linear': no activation layer) */
-  addNormAct(base: string, act: Act | undefined, batchNorm: boolean | undefined): void;
+  /** what follows a conv or dense layer named `base`: [bn] → [activation] → [bn | center], as `norm` says
+   *  (activation omitted: the model-wide one; 'none' or 'linear': no activation layer) */
+  addNormAct(base: string, act: Act | undefined, norm: Norm): void;
 }
 
 /** The entry a model spec writes for a layer kind. */
@@ -152,6 +184,16 @@ export interface SpecPart<S extends SpecEntryBase> {
   describe(e: S): string;
   /** checks the entry's fields (it may come from a JSON file) and appends its layers */
   expand(e: S, b: Expansion): void;
+}
+
+/** The `initGain` of a conv or dense entry: undefined, or a positive finite number (ShapeError otherwise). */
+export function initGainOf(e: { initGain?: number }, where: string): number | undefined {
+  const g = e.initGain;
+  if (g === undefined) return undefined;
+  if (!(typeof g === 'number' && Number.isFinite(g) && g > 0)) {
+    throw new ShapeError(`${where}: initGain must be a positive number (it multiplies the init's standard deviation), got ${JSON.stringify(g)}`);
+  }
+  return g;
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────── the PyTorch side
