@@ -12,6 +12,7 @@
  *   --rounds R     pairs of runs per model (default 5); the order within a pair alternates (off, on, then
  *                  on, off, …) so that a slow spell of the machine falls on both sides alike
  *   --workers W    worker threads (default 1; with more, probes run on the main thread while workers wait)
+ *   --kernels K    ts | simd (default: simd where this runtime runs it, as the command line chooses)
  *   --batch B, --micro M   global and micro-batch (default 64 and 16, the command line's)
  *   --train-limit N        training digits (default all 8000)
  *   --quick        smoke test: 256 digits, 1 epoch, 1 round (a 4-step epoch: the writer's fixed epoch-end
@@ -31,6 +32,7 @@ import { loadMnistEmbedded } from '../src/data/mnist-embedded.js';
 import { take } from '../src/data/dataset.js';
 import { models } from '../src/model/zoo.js';
 import { Sgd } from '../src/optim/sgd.js';
+import { kernelsByName, resolveKernels } from '../src/simd/index.js';
 import { trainLoop } from '../src/train/loop.js';
 import { createPoolExecutor } from '../src/parallel/pool-executor.js';
 import { parseLiveLine } from '../src/live/format.js';
@@ -39,6 +41,7 @@ import { textTable } from '../src/table.js';
 
 interface Row {
   model: string;
+  kernels: string;
   epochs: number;
   workers: number;
   batch: number;
@@ -66,7 +69,7 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['models', 'epochs', 'rounds', 'workers', 'batch', 'micro', 'train-limit']);
+  const args = parseArgs(process.argv.slice(2), ['models', 'epochs', 'rounds', 'workers', 'batch', 'micro', 'train-limit', 'kernels']);
   const json = args.flags.has('json');
   const quick = args.flags.has('quick');
   const log = makeLog(json);
@@ -81,7 +84,9 @@ async function main(): Promise<void> {
   const train = take(split.train, quick ? 256 : Math.min(numberArg(args, 'train-limit', split.train.n), split.train.n));
   const test = quick ? take(split.test, 128) : split.test;
   const machine = machineInfo();
-  log(describeMachine(machine));
+  const kernelsName = resolveKernels(args.values.get('kernels')).name;
+  const kernels = kernelsByName(kernelsName);
+  log(`${describeMachine(machine)}; ${kernelsName} kernels`);
 
   const rows: Row[] = [];
   for (const name of names) {
@@ -100,7 +105,8 @@ async function main(): Promise<void> {
           microBatch: micro,
           seed: 1,
           augment: { pad: 0, flip: false },
-          makeOptimizer: (layout) => new Sgd(layout, { momentum: 0.9 }),
+          makeOptimizer: (layout, k) => new Sgd(layout, { momentum: 0.9, kernels: k }),
+          kernels,
           lrAt: () => 0.01,
           statsSubset: 1000,
           checkpointEvery: 0,
@@ -154,6 +160,7 @@ async function main(): Promise<void> {
     }
     rows.push({
       model: name,
+      kernels: kernelsName,
       epochs,
       workers,
       batch,
@@ -177,9 +184,10 @@ async function main(): Promise<void> {
   }
   log(
     textTable(
-      ['model', 'epochs', 'workers', 'steps/s without', 'steps/s with', 'time with / without (min–max)', "writer's own share", 'live.jsonl'],
+      ['model', 'kernels', 'epochs', 'workers', 'steps/s without', 'steps/s with', 'time with / without (min–max)', "writer's own share", 'live.jsonl'],
       rows.map((r) => [
         r.model,
+        r.kernels,
         String(r.epochs),
         String(r.workers),
         fmt(r.stepsPerSecOff),
