@@ -19,7 +19,7 @@ import {
 } from '../src/experiments/claims.js';
 import { couplingBiasNote } from '../src/experiments/bias-shift-control.js';
 import { standInGate } from '../src/experiments/cifar-compare.js';
-import { imagenetParamCounts, patternImage, PATTERN_CLASSES } from '../src/experiments/imagenet-cost.js';
+import { eluExpNote, imagenetParamCounts, patternImage, PATTERN_CLASSES } from '../src/experiments/imagenet-cost.js';
 import { Rng } from '../src/rng.js';
 import { FASHION_MNIST_DIR } from '../src/data/index.js';
 import { writeTinyCifar10 } from './util/tiny-cifar.js';
@@ -297,6 +297,12 @@ test('experimentOptions: defaults and a clear error for a bad scale', () => {
   );
 });
 
+test("imagenet-cost: what ELU's exp costs is said of the kernel set that was timed", () => {
+  assert.match(eluExpNote('ts'), /TypeScript kernels .*one Math\.expm1 per negative activation/);
+  assert.match(eluExpNote('simd'), /SIMD kernels .*vectorised.*four activations at once.*every activation/);
+  assert.doesNotMatch(eluExpNote('simd'), /Math\.expm1/);
+});
+
 test('imagenet-cost helpers: full-width parameter count and pattern images', () => {
   const c = imagenetParamCounts();
   assert.equal(c.total, c.conv + c.dense);
@@ -438,7 +444,7 @@ test('imagenet-cost (smoke): parameter count, timing of both activations, PNG fo
   await experiments['imagenet-cost'].run({ ...common, out });
   const r = checkReport(out, ['training.png', 'samples.png']) as Results & {
     paramCountFullWidth224: { total: number };
-    timing: { medianSeconds: { elu: number; relu: number }; secondsPerIterationPerRound: { elu: number[] }; ratio: { estimate: number } };
+    timing: { medianSeconds: { elu: number; relu: number }; secondsPerIterationPerRound: { elu: number[] }; ratio: { estimate: number }; kernels: 'ts' | 'simd' };
     syntheticTraining: { runs: { activation: string; history: unknown[] }[] };
   };
   assert.ok(r.paramCountFullWidth224.total > 100e6);
@@ -446,6 +452,10 @@ test('imagenet-cost (smoke): parameter count, timing of both activations, PNG fo
   assert.equal(r.timing.secondsPerIterationPerRound.elu.length, 2); // 2 ABBA rounds at the smoke scale
   assert.ok(r.timing.ratio.estimate > 0);
   assert.equal(r.claims[0].verdict, 'inconclusive'); // 2 rounds are too few for a verdict
+  // what the exp of ELU costs is said of the kernels the timing ran with
+  const md = readFileSync(join(out, 'report.md'), 'utf8').replace(/\s+/g, ' ');
+  assert.ok(md.includes(eluExpNote(r.timing.kernels)), `the report states the exp's cost for the ${r.timing.kernels} kernels`);
+  assert.ok(!md.includes(eluExpNote(r.timing.kernels === 'ts' ? 'simd' : 'ts')), 'and not for the other set');
   assert.deepEqual(r.syntheticTraining.runs.map((x) => x.activation), ['elu', 'relu']);
   assert.equal(r.syntheticTraining.runs[0].history.length, 2);
   for (const cls of PATTERN_CLASSES) assert.ok(existsSync(join(out, 'data', cls, '000.png')));
