@@ -77,6 +77,8 @@ export interface TextTableOptions extends TableOptions {
   gap?: number;
   /** the character of the rule under the header (default '-') */
   rule?: string;
+  /** one unbroken rule under the header, across the gaps too (default: a rule per column) */
+  solidRule?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export interface TextTableOptions extends TableOptions {
  *   test error  0.82 ± 0.05  1.05 ± 0.07
  */
 export function textTable(header: string[] | string[][], rows: Cell[][], opts: TextTableOptions = {}): string {
-  const { title, gap = 2, rule = '-' } = opts;
+  const { title, gap = 2, rule = '-', solidRule = false } = opts;
   const heads = Array.isArray(header[0]) ? (header as string[][]) : [header as string[]];
   const last = heads[heads.length - 1];
   const { body, align } = prepare(last, rows, opts);
@@ -97,7 +99,8 @@ export function textTable(header: string[] | string[][], rows: Cell[][], opts: T
   const line = (r: string[]): string => widths.map((w, j) => pad(r[j] ?? '', w, align[j])).join(sep).trimEnd();
   const out: string[] = [];
   if (title) out.push(title);
-  out.push(...heads.map(line), widths.map((w) => rule.repeat(w)).join(sep), ...body.map(line));
+  const ruleLine = solidRule ? rule.repeat(widths.reduce((a, w) => a + w, gap * (widths.length - 1))) : widths.map((w) => rule.repeat(w)).join(sep);
+  out.push(...heads.map(line), ruleLine, ...body.map(line));
   return out.join('\n');
 }
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShapeError, ElunetError } from '../src/errors.js';
 import { Network, summarizeSpec } from '../src/model/network.js';
-import { layoutFor } from '../src/model/params.js';
+import { formatLayout, layoutFor } from '../src/model/params.js';
 import { expandSpec, type LayerSpec, type ModelSpec, type Norm } from '../src/model/spec.js';
 import { models, zooModel } from '../src/model/zoo.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../src/kernels/activation.js';
@@ -524,6 +524,41 @@ test('summary: a row per layer with its output shape and parameters, and the tot
   assert.match(s, /flatten1\s+flatten\s+36/);
   assert.match(s, new RegExp(`total parameters: ${net.paramCount}`));
   assert.match(s, /\+ 20 BN running statistics/);
+  // the whole text, as `elunet models --summary` prints it: one unbroken rule above and below the rows,
+  // parameter counts right-aligned
+  assert.equal(s, [
+    't: elu, init he-normal, loss softmax-ce',
+    'layer       op                          output  params',
+    '------------------------------------------------------',
+    'input                                   1×6×6',
+    'conv1       conv 3×3/1 pad 1 (no bias)  4×6×6       36',
+    'conv1.bn    batchnorm                   4×6×6        8',
+    'conv1.act   elu α=1                     4×6×6',
+    'maxpool1    maxpool 2×2/2               4×3×3',
+    'flatten1    flatten                     36',
+    'dense1      dense (no bias)             6          216',
+    'dense1.bn   batchnorm                   6           12',
+    'dense1.act  elu α=1                     6',
+    'dense2      dense                       3           21',
+    '------------------------------------------------------',
+    'total parameters: 293 (+ 20 BN running statistics)',
+  ].join('\n'));
+});
+
+test('formatLayout: the layout as a table of name, shape, offset and size', () => {
+  const net = new Network(tinyCnn({ bn: true }), { maxBatch: 1 });
+  assert.equal(formatLayout(net.layout), [
+    'name             shape         offset  size',
+    '---------------  ------------  ------  ----',
+    'conv1.weight     [4, 1, 3, 3]       0    36',
+    'conv1.bn.gamma   [4]               36     4',
+    'conv1.bn.beta    [4]               40     4',
+    'dense1.weight    [6, 36]           44   216',
+    'dense1.bn.gamma  [6]              260     6',
+    'dense1.bn.beta   [6]              266     6',
+    'dense2.weight    [3, 6]           272    18',
+    'dense2.bias      [3]              290     3',
+  ].join('\n'));
 });
 
 // ──────────────────────────────────────────────────────────────────────────────────────────────────── zoo

@@ -451,6 +451,8 @@ test('table: text table pads columns to fixed widths, numbers to the right, no t
   // two header rows (the rule under the last), explicit alignment, another rule character
   const two = textTable([['', 'ELU', ''], ['epoch', 'loss', 'acc']], [['1', '0.5', '90%']], { align: ['left', 'right', 'right'], rule: '─' });
   assert.equal(two, '        ELU\nepoch  loss  acc\n─────  ────  ───\n1       0.5  90%');
+  // solidRule: one rule across the gaps too (the model summary's style)
+  assert.equal(textTable(['a', 'bb'], [['xyz', 1]], { solidRule: true }), 'a    bb\n-------\nxyz   1');
 });
 
 test('table: meanStd and number formats', () => {
