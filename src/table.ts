@@ -1,7 +1,7 @@
 /**
  * Tables, written once for every caller: a fixed-width text table for the terminal (`elunet models`,
  * `elunet gradcheck`, `elunet compare`, the benchmarks) and a Markdown table for report.md files, plus the
- * number formats both use.
+ * number formats both use, durations included (the training log, the progress line, the reports).
  *
  * Columns whose body cells all look like numbers ("0.82", "1.23 ± 0.05", "12.5%", "−3") are right-aligned
  * unless an alignment is given, so digits line up. Widths count code points, so '±' and '→' count as one.
@@ -114,4 +114,17 @@ export function formatMeanStd(mean: number, std: number | undefined, digits = 2,
 /** A fraction as a percentage: formatPercent(0.0082) = "0.82%". */
 export function formatPercent(fraction: number, digits = 2): string {
   return Number.isFinite(fraction) ? `${(100 * fraction).toFixed(digits)}%` : '–';
+}
+
+/**
+ * A duration in seconds as people read it: "8.4 s" below a minute, "4m05s" below an hour, "2h03m" above
+ * (rounded to the unit shown, so 119.6 s is "2m00s"); "–" when unknown (an ETA before any progress).
+ */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  if (seconds < 59.95) return `${seconds.toFixed(1)} s`;
+  const s = Math.round(seconds);
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  const m = Math.round(seconds / 60);
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

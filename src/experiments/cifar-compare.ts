@@ -18,14 +18,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable, formatMeanStd } from '../table.js';
+import { markdownTable, formatMeanStd, formatDuration } from '../table.js';
 import type { PreprocessKind } from '../data/preprocess.js';
 import { FASHION_MNIST_DIR } from '../data/index.js';
 import { columnStats, meanStd, median } from '../stats/summary.js';
 import { metricMatrix } from '../report/run-plots.js';
 import { readCheckpointIndex } from '../io/checkpoint.js';
 import {
-  reproduceLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
+  reproduceLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { batchNormHelpsClaim, batchNormNotEluClaim, claimsTable, eluBeatsReluBnClaim, nice, rankingClaim, verdictNote, type ClaimResult } from './claims.js';
@@ -243,7 +243,7 @@ function writeCifarReport(
   };
   const time = (setting: string) => {
     const t = r.outcomes.filter((x) => x.setting === setting).map((x) => x.seconds);
-    return seconds(t.length ? meanStd(t).mean : 0);
+    return formatDuration(t.length ? meanStd(t).mean : 0);
   };
   const table = markdownTable(
     ['activation', 'test error % (no BN)', 'test error % (BN)', 'paper, CIFAR-100, no BN', 'time/run (no BN)', 'time/run (BN)'],

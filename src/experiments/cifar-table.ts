@@ -12,12 +12,12 @@
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable } from '../table.js';
+import { markdownTable, formatDuration } from '../table.js';
 import { meanStd } from '../stats/summary.js';
 import type { PreprocessKind } from '../data/preprocess.js';
 import { FASHION_MNIST_DIR } from '../data/index.js';
 import {
-  reproduceLine, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
+  reproduceLine, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, table1Claim } from './claims.js';
@@ -127,7 +127,7 @@ function writeTableReport(
 
 ${reproduceLine(o)}
 
-Scale **${o.scale}**; seed(s) ${results.settings.seeds.join(', ')}. Ran in ${seconds(r.wallSeconds)} on
+Scale **${o.scale}**; seed(s) ${results.settings.seeds.join(', ')}. Ran in ${formatDuration(r.wallSeconds)} on
 ${results.machine.cpus} × ${results.machine.cpuModel} (${o.workers} worker thread(s)).
 
 The published rows are Table 1 as printed on the poster (test error %, single model; "augmented" says whether

@@ -25,12 +25,12 @@ import { kernelsByName, type KernelsName } from '../simd/index.js';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
 import { imageGrid } from '../report/grid.js';
-import { markdownTable } from '../table.js';
+import { markdownTable, formatDuration } from '../table.js';
 import type { ActivationName } from '../kernels/activation.js';
 import { interleavedRounds, type Rounds } from '../stats/timing.js';
 import { median } from '../stats/summary.js';
 import {
-  reproduceLine, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, specParamCount, trainOptions, writeResults,
+  reproduceLine, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, specParamCount, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { PAPER_ELU_HOURS, PAPER_RELU_HOURS, claimsTable, lossFallsCheck, nice, overheadClaim } from './claims.js';
@@ -273,7 +273,7 @@ function writeCostReport(
 ${reproduceLine(o, false)} The parameter count and the training on generated images give the same numbers on
 any machine; the timings do not.
 
-Scale **${o.scale}**; seed 0. Ran in ${seconds(r.wallSeconds)} on ${results.machine.cpus} × ${results.machine.cpuModel}.
+Scale **${o.scale}**; seed 0. Ran in ${formatDuration(r.wallSeconds)} on ${results.machine.cpus} × ${results.machine.cpuModel}.
 
 ## Size
 
