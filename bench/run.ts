@@ -24,12 +24,14 @@
 import {
   conv2dBackwardInput,
   conv2dBackwardParams,
+  conv2dCheckArrays,
   conv2dForward,
   conv2dShape,
   conv2dWorkspaceSize,
   eluBackward,
   eluForward,
   matmul,
+  matmulCheckArrays,
   matmulShape,
 } from '../src/kernels/index.js';
 import { spawnSync } from 'node:child_process';
@@ -108,6 +110,7 @@ function matmulWorkload(size: number): Workload {
         elunet: () => {
           const c = new Float32Array(m * n);
           const s = matmulShape({ m, n, k });
+          matmulCheckArrays(c, a, b, s);
           return () => matmul(c, a, b, s);
         },
         tfjs: (tf) => tfMatmul(tf, m, n, k, a, b),
@@ -147,6 +150,8 @@ function convWorkload(d: ConvCase, pass: ConvPass): Workload {
           const y = new Float32Array(dy.length);
           const dx = new Float32Array(x.length);
           const dw = new Float32Array(w.length);
+          conv2dCheckArrays(s, { x, w, y, ws });
+          conv2dCheckArrays(s, { x: dx, w: dw, y: dy });
           switch (pass) {
             case 'fwd':
               return () => conv2dForward(y, x, w, null, s, ws);

@@ -17,7 +17,7 @@
  */
 import { ElunetError, ShapeError } from '../errors.js';
 import type { Allocator } from '../kernels/kernel-set.js';
-import { glorotUniform, heNormal, heUniform, lecunNormal } from '../kernels/init.js';
+import { glorotNormal, glorotUniform, heNormal, heUniform, lecunNormal } from '../kernels/init.js';
 import { keyedRng } from '../rng.js';
 import { textTable } from '../table.js';
 import { type Layer, implOf } from './layers/index.js';
@@ -111,7 +111,8 @@ export function fillTensors(views: readonly Float32Array[], roles: readonly Para
     if (init === 'he-normal') heNormal(v, r.fanIn, rng, gain);
     else if (init === 'he-uniform') heUniform(v, r.fanIn, rng, gain);
     else if (init === 'lecun-normal') lecunNormal(v, r.fanIn, rng, gain);
-    else glorotUniform(v, r.fanIn, r.fanOut, rng, gain);
+    else if (init === 'glorot-uniform') glorotUniform(v, r.fanIn, r.fanOut, rng, gain);
+    else glorotNormal(v, r.fanIn, r.fanOut, rng, gain);
   });
 }
 
