@@ -325,7 +325,8 @@ export function eluExpNote(kernels: KernelsName): string {
         'activation) is a small share.'
     : 'With the SIMD kernels (`--kernels simd`) the exp of ELU is vectorised: a polynomial on four activations at once ' +
         '(src/simd/assembly/expm1.ts), evaluated for every activation and kept where it is negative, so its cost does not depend on ' +
-        'how many activations are negative; the convolutions, vectorised as well, still dominate.';
+        'how many activations are negative. (In the profiles of docs/kernels/simd.md, of smaller nets, the matrix products take ' +
+        '64–80 % of a SIMD training step; this net was not profiled.)';
 }
 
 export const imagenetCost = {
