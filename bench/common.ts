@@ -1,6 +1,7 @@
 /**
- * What both benchmark programs share: argument parsing, progress on stderr, a description of the machine,
- * the timing rule, and seeded random fills.
+ * What the benchmark programs share: the command line (runBench: --help from the file's header, a mistake
+ * reported in one line; parseArgs and the checked option readers), progress on stderr, a description of the
+ * machine, the timing rule, and seeded random fills.
  *
  * The timing rule (`measure`): a workload is first run once by hand (the probe). The probe warms up the JIT
  * and tells how long one repetition takes.
@@ -16,8 +17,12 @@
  *
  * Nothing here decides what a workload computes; run.ts and scaling.ts do.
  */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
+import { ElunetError } from '../src/errors.js';
 import type { SampleSource } from '../src/train/batch.js';
 
 /** One repetition longer than this is measured once (the brief's "more than ~10 s: one repetition"). */
@@ -41,34 +46,169 @@ export interface Measurement {
 export interface Args {
   flags: Set<string>;
   values: Map<string, string>;
+  /** arguments that are not options (only where the spec allows them) */
+  positionals: string[];
 }
 
-/** `--json --time 500 --only conv` → flags {json}, values {time: '500', only: 'conv'}. */
-export function parseArgs(argv: string[], withValue: string[]): Args {
+/** The options a bench accepts: flags stand alone (--json), values take one (--time 500 or --time=500). */
+export interface ArgSpec {
+  flags?: readonly string[];
+  values?: readonly string[];
+  /** what a non-option argument is (e.g. 'a .cpuprofile file'); without it, one is a mistake */
+  positional?: string;
+}
+
+/**
+ * A mistake on a bench's command line (an unknown option, a bad value, a file that cannot be read): runBench
+ * prints it as one line and exits with code 1, without a stack trace.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** `--json --time 500 --only conv` → flags {json}, values {time: '500', only: 'conv'}; anything else is a UsageError. */
+export function parseArgs(argv: string[], spec: ArgSpec): Args {
   const flags = new Set<string>();
   const values = new Map<string, string>();
+  const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`bench: unexpected argument '${a}' (options start with --)`);
+    if (!a.startsWith('--')) {
+      if (spec.positional && !a.startsWith('-')) {
+        positionals.push(a);
+        continue;
+      }
+      throw new UsageError(`unexpected argument '${a}' (options start with --)`);
+    }
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (withValue.includes(name)) {
+    if (spec.values?.includes(name)) {
       const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new Error(`bench: --${name} needs a value`);
+      if (v === undefined) throw new UsageError(`--${name} needs a value`);
       values.set(name, v);
-    } else {
+    } else if (spec.flags?.includes(name) && eq < 0) {
       flags.add(name);
+    } else {
+      throw new UsageError(spec.flags?.includes(name) ? `--${name} takes no value, got '${a}'` : `unknown option --${name}`);
     }
   }
-  return { flags, values };
+  return { flags, values, positionals };
 }
 
 export function numberArg(args: Args, name: string, dflt: number): number {
   const v = args.values.get(name);
   if (v === undefined) return dflt;
   const x = Number(v);
-  if (!Number.isFinite(x) || x <= 0) throw new Error(`bench: --${name} must be a positive number, got '${v}'`);
+  if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new UsageError(`--${name} must be a positive number, got '${v}'`);
   return x;
+}
+
+/** A positive integer option (a count: workers, rounds, steps). */
+export function intArg(args: Args, name: string, dflt: number): number {
+  const v = args.values.get(name);
+  if (v === undefined) return dflt;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isInteger(x) || x <= 0) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
+  return x;
+}
+
+/** One of `choices`, or undefined when the option is not given. */
+export function choiceArg<T extends string>(args: Args, name: string, choices: readonly T[]): T | undefined {
+  const v = args.values.get(name);
+  if (v !== undefined && !choices.includes(v as T)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got '${v}'`);
+  return v as T | undefined;
+}
+
+/** A comma-separated list, each item one of `choices` (what the message calls `what`). */
+export function listArg(args: Args, name: string, dflt: string, choices: readonly string[], what: string): string[] {
+  const items = (args.values.get(name) ?? dflt).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const x of items) if (!choices.includes(x)) throw new UsageError(`--${name}: unknown ${what} '${x}'; expected one of ${choices.join(', ')}`);
+  if (items.length === 0) throw new UsageError(`--${name} needs at least one ${what}`);
+  return items;
+}
+
+/** The text of a JSON file given on the command line, parsed; a UsageError names the file when it cannot be. */
+export function readJsonArg(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: expected JSON, found text that does not parse (${(e as Error).message})`);
+  }
+}
+
+/**
+ * A bench's usage, taken from the header comment of its own compiled file (tsc keeps it), so that the one
+ * place that documents the options is the one that is printed: the header's first paragraph (what the bench
+ * measures), then its command lines and the paragraphs of options that follow them (paragraphs that begin
+ * with `node `, `npm ` or `-`).
+ */
+export function usageFromHeader(file: string): string {
+  const name = path.basename(file).replace(/\.[jt]s$/, '');
+  const more = `The header of bench/${name}.ts says more.`;
+  const comment = /\/\*\*([\s\S]*?)\*\//.exec(readFileSync(file, 'utf8'))?.[1];
+  if (!comment) return more;
+  const lines = comment.split('\n').map((l) => l.replace(/^\s*\* ?/, '').trimEnd());
+  const paragraphs: string[][] = [[]];
+  for (const l of lines) {
+    if (l === '') paragraphs.push([]);
+    else paragraphs[paragraphs.length - 1].push(l);
+  }
+  const [about, ...rest] = paragraphs.filter((p) => p.length > 0);
+  const isUsage = (p: string[]): boolean => /^(node |npm |-)/.test(p[0].trim());
+  const first = rest.findIndex((p) => p.some((l) => /^\s*(node|npm) /.test(l)));
+  const usage: string[][] = [];
+  for (let k = first; k >= 0 && k < rest.length && (k === first || isUsage(rest[k])); k++) usage.push(rest[k]);
+  return [about.join('\n'), ...usage.map((p) => p.join('\n')), more].join('\n\n');
+}
+
+/** Whether the module is the program node was started with (`node dist/bench/x.js` or `node dist/bench/x`). */
+export function isMain(moduleUrl: string): boolean {
+  const argv1 = process.argv[1];
+  if (argv1 === undefined) return false;
+  const real = (p: string): string => (existsSync(p) ? realpathSync(p) : p);
+  return real(path.resolve(argv1).replace(/\.js$/, '') + '.js') === real(fileURLToPath(moduleUrl));
+}
+
+/**
+ * Runs a bench's `main` when the bench is the program (not when a test imports it): `--help` or `-h` print the
+ * usage (usageFromHeader) and exit 0; a UsageError or an ElunetError (a bad option or value, a file that is not
+ * what it should be) prints one line naming it and exits with code 1; anything else is a crash and keeps its
+ * stack trace. `moduleUrl` is the bench's import.meta.url.
+ */
+export function runBench(moduleUrl: string, main: (argv: string[]) => Promise<void> | void): void {
+  if (!isMain(moduleUrl)) return;
+  const file = fileURLToPath(moduleUrl);
+  const name = path.basename(file, '.js');
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(usageFromHeader(file) + '\n');
+    return;
+  }
+  const fail = (e: unknown): void => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${name}: ${e.message} (--help lists the options)\n`);
+    } else if (e instanceof ElunetError) {
+      process.stderr.write(`${name}: ${e.message}\n`);
+    } else {
+      process.stderr.write(`${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    }
+    // exit now: a pool of worker threads left open by the failure would keep the process alive
+    process.exit(1);
+  };
+  try {
+    Promise.resolve(main(argv)).catch(fail);
+  } catch (e) {
+    fail(e);
+  }
 }
 
 /** Progress and human-readable tables go to stderr in --json mode, to stdout otherwise. */

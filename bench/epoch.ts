@@ -39,7 +39,7 @@ import { LocalExecutor, type Executor } from '../src/train/executor.js';
 import { sharedAllocator } from '../src/train/loop.js';
 import { KERNEL_NAMES, kernelsByName, resolveKernels, type KernelsName } from '../src/simd/index.js';
 import { textTable } from '../src/table.js';
-import { describeMachine, fmt, machineInfo, makeLog, note, numberArg, parseArgs, randomSource } from './common.js';
+import { choiceArg, describeMachine, fmt, intArg, machineInfo, makeLog, note, numberArg, parseArgs, randomSource, runBench } from './common.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
@@ -115,19 +115,17 @@ async function cifarSteps(kernels: KernelsName, workers: number, width: number, 
   }
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['kernels', 'workers', 'data', 'only', 'cifar-steps', 'cifar-width']);
-  for (const f of args.flags) if (!['json', 'quick'].includes(f)) throw new Error(`epoch: unknown option --${f} (see the header of bench/epoch.ts)`);
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { flags: ['json', 'quick'], values: ['kernels', 'workers', 'data', 'only', 'cifar-steps', 'cifar-width'] });
   const json = args.flags.has('json');
   const quick = args.flags.has('quick');
   const log = makeLog(json);
   const sets = (args.values.get('kernels') ?? KERNEL_NAMES.slice().reverse().join(',')).split(',').filter(Boolean);
   const kernelList = sets.map((s) => resolveKernels(s).name);
-  const workers = Math.floor(numberArg(args, 'workers', 2));
-  const only = args.values.get('only');
-  if (only !== undefined && only !== 'fashion' && only !== 'cifar') throw new Error(`epoch: --only must be fashion or cifar, got '${only}'`);
+  const workers = intArg(args, 'workers', 2);
+  const only = choiceArg(args, 'only', ['fashion', 'cifar'] as const);
   const dataDir = args.values.get('data') ?? FASHION;
-  const cifarSteps_ = Math.floor(numberArg(args, 'cifar-steps', quick ? 2 : 20));
+  const cifarSteps_ = intArg(args, 'cifar-steps', quick ? 2 : 20);
   const cifarWidth = numberArg(args, 'cifar-width', quick ? 0.05 : 1);
   const machine = machineInfo();
   note(`elunet epoch bench: ${describeMachine(machine)}`);
@@ -169,7 +167,7 @@ async function main(): Promise<void> {
   if (json) {
     process.stdout.write(JSON.stringify({
       benchmark: 'elunet end-to-end epochs',
-      command: `node dist/bench/epoch.js ${process.argv.slice(2).join(' ')}`.trim(),
+      command: `node dist/bench/epoch.js ${argv.join(' ')}`.trim(),
       quick, machine, loadAverageAtEnd: end.loadAverage, finished: end.date,
       settings: { kernels: kernelList, workers, data: dataDir, cifarSteps: cifarSteps_, cifarWidth },
       results: rows, ratios: { fashion: ratio('fashion'), cifar: ratio('cifar') }, skipped, targets: [target],
@@ -191,7 +189,4 @@ async function main(): Promise<void> {
   log(`load average at the end: ${end.loadAverage.join(' ')}`);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`epoch bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+runBench(import.meta.url, main);

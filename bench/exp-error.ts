@@ -11,7 +11,7 @@
  * function on a dense grid (measureExpm1Error, exported here).
  */
 import { createSimdKernels, type SimdKernels } from '../src/simd/index.js';
-import { note, numberArg, parseArgs } from './common.js';
+import { intArg, note, parseArgs, runBench } from './common.js';
 
 export interface Expm1Error {
   checked: number;
@@ -70,10 +70,9 @@ export function measureExpm1Error(k: SimdKernels, stride: number, progress?: (do
   return r;
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['stride']);
-  const stride = numberArg(args, 'stride', 1);
-  if (!Number.isInteger(stride)) throw new Error(`bench: --stride must be a positive integer, got ${stride}`);
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { flags: ['json'], values: ['stride'] });
+  const stride = intArg(args, 'stride', 1);
   const k = createSimdKernels();
   const t0 = performance.now();
   const r = measureExpm1Error(k, stride, (d) => note(`  ${(d / 1e6).toFixed(0)} M values checked`));
@@ -90,10 +89,5 @@ async function main(): Promise<void> {
   }
 }
 
-// run only as a program, not when a test imports measureExpm1Error
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`exp-error failed: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  });
-}
+// runs only as a program, not when a test imports measureExpm1Error
+runBench(import.meta.url, main);

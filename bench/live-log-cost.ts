@@ -36,7 +36,7 @@ import { kernelsByName, resolveKernels } from '../src/simd/index.js';
 import { trainLoop } from '../src/train/loop.js';
 import { createPoolExecutor } from '../src/parallel/pool-executor.js';
 import { parseLiveLine } from '../src/live/format.js';
-import { describeMachine, fmt, machineInfo, makeLog, note, numberArg, parseArgs } from './common.js';
+import { describeMachine, fmt, intArg, listArg, machineInfo, makeLog, note, parseArgs, runBench } from './common.js';
 import { textTable } from '../src/table.js';
 
 interface Row {
@@ -68,23 +68,23 @@ function median(xs: number[]): number {
   return a.length % 2 ? a[h] : (a[h - 1] + a[h]) / 2;
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['models', 'epochs', 'rounds', 'workers', 'batch', 'micro', 'train-limit', 'kernels']);
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { flags: ['json', 'quick'], values: ['models', 'epochs', 'rounds', 'workers', 'batch', 'micro', 'train-limit', 'kernels'] });
   const json = args.flags.has('json');
   const quick = args.flags.has('quick');
   const log = makeLog(json);
-  const names = (args.values.get('models') ?? 'mnist-mlp').split(',').map((s) => s.trim());
-  for (const m of names) if (!models[m]) throw new Error(`bench: unknown model '${m}' (see elunet models)`);
-  const epochs = quick ? 1 : numberArg(args, 'epochs', 3);
-  const rounds = quick ? 1 : numberArg(args, 'rounds', 5);
-  const workers = numberArg(args, 'workers', 1);
-  const batch = numberArg(args, 'batch', 64);
-  const micro = numberArg(args, 'micro', 16);
+  const names = listArg(args, 'models', 'mnist-mlp', Object.keys(models), 'model');
+  const epochs = quick ? 1 : intArg(args, 'epochs', 3);
+  const rounds = quick ? 1 : intArg(args, 'rounds', 5);
+  const workers = intArg(args, 'workers', 1);
+  const batch = intArg(args, 'batch', 64);
+  const micro = intArg(args, 'micro', 16);
+  const trainLimit = intArg(args, 'train-limit', Number.MAX_SAFE_INTEGER);
+  const kernelsName = resolveKernels(args.values.get('kernels')).name;
   const split = loadMnistEmbedded({ shared: workers > 1 });
-  const train = take(split.train, quick ? 256 : Math.min(numberArg(args, 'train-limit', split.train.n), split.train.n));
+  const train = take(split.train, quick ? 256 : Math.min(trainLimit, split.train.n));
   const test = quick ? take(split.test, 128) : split.test;
   const machine = machineInfo();
-  const kernelsName = resolveKernels(args.values.get('kernels')).name;
   const kernels = kernelsByName(kernelsName);
   log(`${describeMachine(machine)}; ${kernelsName} kernels`);
 
@@ -200,7 +200,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-  process.exitCode = 1;
-});
+runBench(import.meta.url, main);

@@ -11,9 +11,8 @@
  * second table: the self time of F split by the function that called it (e.g. which pass of which layer
  * spent the matmul time).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fmt, numberArg, parseArgs } from './common.js';
+import { fmt, intArg, parseArgs, readJsonArg, runBench, UsageError } from './common.js';
 import { textTable } from '../src/table.js';
 
 interface CallFrame {
@@ -34,14 +33,18 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-function main(): void {
-  const argv = process.argv.slice(2);
-  const file = argv.find((a) => !a.startsWith('--') && a.endsWith('.cpuprofile'));
-  if (!file) throw new Error('profile-summary: pass a .cpuprofile file (made with node --cpu-prof)');
-  const args = parseArgs(argv.filter((a) => a !== file), ['top', 'callers']);
+function main(argv: string[]): void {
+  const args = parseArgs(argv, { values: ['top', 'callers'], positional: 'a .cpuprofile file' });
+  if (args.positionals.length !== 1) {
+    throw new UsageError(`pass one .cpuprofile file (made with node --cpu-prof), got ${args.positionals.length ? args.positionals.join(', ') : 'none'}`);
+  }
+  const file = args.positionals[0];
   const callersOf = args.values.get('callers');
-  const top = Math.floor(numberArg(args, 'top', 20));
-  const prof = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const top = intArg(args, 'top', 20);
+  const prof = readJsonArg(file) as CpuProfile;
+  if (!Array.isArray(prof?.nodes) || !Array.isArray(prof.samples) || !Array.isArray(prof.timeDeltas)) {
+    throw new UsageError(`${file}: expected a V8 CPU profile (nodes, samples, timeDeltas), made with node --cpu-prof`);
+  }
   const frameOf = new Map<number, CallFrame>();
   const parentOf = new Map<number, number>();
   for (const n of prof.nodes) {
@@ -94,4 +97,4 @@ function main(): void {
   }
 }
 
-main();
+runBench(import.meta.url, main);

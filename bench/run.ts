@@ -24,12 +24,14 @@
 import {
   conv2dBackwardInput,
   conv2dBackwardParams,
+  conv2dCheckArrays,
   conv2dForward,
   conv2dShape,
   conv2dWorkspaceSize,
   eluBackward,
   eluForward,
   matmul,
+  matmulCheckArrays,
   matmulShape,
 } from '../src/kernels/index.js';
 import { spawnSync } from 'node:child_process';
@@ -37,7 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { Network } from '../src/model/network.js';
 import { models } from '../src/model/zoo.js';
 import { Sgd } from '../src/optim/sgd.js';
-import { describeMachine, fillUniform, fmt, machineInfo, makeLog, measure, note, numberArg, parseArgs, type MachineInfo, type Measurement } from './common.js';
+import { choiceArg, describeMachine, fillUniform, fmt, machineInfo, makeLog, measure, note, numberArg, parseArgs, runBench, UsageError, type MachineInfo, type Measurement } from './common.js';
 import { textTable } from '../src/table.js';
 import {
   loadTf,
@@ -108,6 +110,7 @@ function matmulWorkload(size: number): Workload {
         elunet: () => {
           const c = new Float32Array(m * n);
           const s = matmulShape({ m, n, k });
+          matmulCheckArrays(c, a, b, s);
           return () => matmul(c, a, b, s);
         },
         tfjs: (tf) => tfMatmul(tf, m, n, k, a, b),
@@ -147,6 +150,8 @@ function convWorkload(d: ConvCase, pass: ConvPass): Workload {
           const y = new Float32Array(dy.length);
           const dx = new Float32Array(x.length);
           const dw = new Float32Array(w.length);
+          conv2dCheckArrays(s, { x, w, y, ws });
+          conv2dCheckArrays(s, { x: dx, w: dw, y: dy });
           switch (pass) {
             case 'fwd':
               return () => conv2dForward(y, x, w, null, s, ws);
@@ -320,7 +325,7 @@ function measureInChild(name: string, which: 'elunet' | 'tfjs', timeMs: number, 
 /** Child mode: measure one side of one workload and print { m, tfVersion } as JSON on stdout. */
 async function measureOne(name: string, which: string, timeMs: number, quick: boolean): Promise<void> {
   const w = workloads(quick).find((x) => x.name === name);
-  if (!w) throw new Error(`bench: no workload named '${name}'`);
+  if (!w) throw new UsageError(`--one: no workload named '${name}'`);
   const sides = w.make();
   let m: Measurement;
   let tfVersion: string | null = null;
@@ -340,12 +345,11 @@ async function measureOne(name: string, which: string, timeMs: number, quick: bo
   process.stdout.write(JSON.stringify({ m, tfVersion } satisfies OneResult) + '\n');
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['time', 'only', 'one', 'side']);
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { flags: ['json', 'quick', 'no-tfjs'], values: ['time', 'only', 'one', 'side'] });
   const one = args.values.get('one');
   if (one !== undefined) {
-    const sideArg = args.values.get('side') ?? 'elunet';
-    if (sideArg !== 'elunet' && sideArg !== 'tfjs') throw new Error(`bench: --side must be elunet or tfjs, got '${sideArg}'`);
+    const sideArg = choiceArg(args, 'side', ['elunet', 'tfjs'] as const) ?? 'elunet';
     await measureOne(one, sideArg, numberArg(args, 'time', 2000), args.flags.has('quick'));
     return;
   }
@@ -354,15 +358,13 @@ async function main(): Promise<void> {
   const withTf = !args.flags.has('no-tfjs');
   const timeMs = numberArg(args, 'time', 2000);
   const only = args.values.get('only');
-  for (const f of args.flags) {
-    if (!['json', 'quick', 'no-tfjs'].includes(f)) throw new Error(`bench: unknown option --${f} (see the header of bench/run.ts)`);
-  }
+  const list = workloads(quick).filter((w) => !only || w.name.includes(only));
+  if (list.length === 0) throw new UsageError(`--only '${only}' matches no workload; they are: ${workloads(quick).map((w) => w.name).join(', ')}`);
   const log = makeLog(json);
   const machine: MachineInfo = machineInfo();
   note(`elunet bench: ${describeMachine(machine)}`);
   if (quick) note('quick mode: tiny shapes, one repetition — a smoke test, not a measurement');
 
-  const list = workloads(quick).filter((w) => !only || w.name.includes(only));
   // Every measurement — one workload, one library — runs in a fresh child process (`--one`), elunet first,
   // then tfjs, so no side inherits the other's heap, garbage or JIT state. (Run in one process, the 28×28
   // conv forward + backward measured 2.2 GFLOP/s alone and 1.3–1.7 right after a tfjs workload; this
@@ -391,7 +393,7 @@ async function main(): Promise<void> {
   if (json) {
     const out = {
       benchmark: 'elunet kernels and training step vs TensorFlow.js (cpu backend), single-threaded',
-      command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
+      command: `node dist/bench/run.js ${argv.join(' ')}`.trim(),
       quick,
       machine,
       loadAverageAtEnd: machineEnd.loadAverage,
@@ -422,7 +424,4 @@ async function main(): Promise<void> {
   log(`\nload average at the end: ${machineEnd.loadAverage.join(' ')}`);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+runBench(import.meta.url, main);

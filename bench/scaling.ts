@@ -37,7 +37,7 @@ import { PoolExecutor } from '../src/parallel/pool-executor.js';
 import { LocalExecutor, type Executor } from '../src/train/executor.js';
 import { sharedAllocator } from '../src/train/loop.js';
 import { kernelsByName, resolveKernels, type KernelsName } from '../src/simd/index.js';
-import { describeMachine, fmt, machineInfo, makeLog, note, numberArg, parseArgs, randomSource } from './common.js';
+import { describeMachine, fmt, intArg, listArg, machineInfo, makeLog, note, numberArg, parseArgs, randomSource, runBench, UsageError } from './common.js';
 import { textTable } from '../src/table.js';
 import { median } from '../src/stats/summary.js';
 import os from 'node:os';
@@ -238,32 +238,29 @@ async function measureModel(
   }
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['max-workers', 'models', 'batch', 'micro', 'time', 'steps', 'warmup', 'rounds', 'cifar-width', 'kernels']);
-  for (const f of args.flags) {
-    if (!['json', 'quick'].includes(f)) throw new Error(`scaling: unknown option --${f} (see the header of bench/scaling.ts)`);
-  }
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, {
+    flags: ['json', 'quick'],
+    values: ['max-workers', 'models', 'batch', 'micro', 'time', 'steps', 'warmup', 'rounds', 'cifar-width', 'kernels'],
+  });
   const json = args.flags.has('json');
   const quick = args.flags.has('quick');
   const log = makeLog(json);
-  const maxWorkers = Math.floor(numberArg(args, 'max-workers', os.availableParallelism()));
-  const batch = Math.floor(numberArg(args, 'batch', quick ? 8 : 64));
-  const micro = Math.floor(numberArg(args, 'micro', quick ? 4 : Math.max(1, Math.min(16, Math.floor(batch / maxWorkers)))));
+  const maxWorkers = intArg(args, 'max-workers', os.availableParallelism());
+  const batch = intArg(args, 'batch', quick ? 8 : 64);
+  const micro = intArg(args, 'micro', quick ? 4 : Math.max(1, Math.min(16, Math.floor(batch / maxWorkers))));
   if (Math.ceil(batch / micro) < maxWorkers) {
-    throw new Error(
-      `scaling: batch ${batch} with micro-batch ${micro} gives only ${Math.ceil(batch / micro)} micro-batches, fewer than ` +
+    throw new UsageError(
+      `batch ${batch} with micro-batch ${micro} gives only ${Math.ceil(batch / micro)} micro-batches, fewer than ` +
         `${maxWorkers} workers; lower --micro or raise --batch`,
     );
   }
   const timeMs = quick ? 0 : numberArg(args, 'time', 2000);
-  const minSteps = Math.floor(numberArg(args, 'steps', quick ? 1 : 2));
-  const rounds = Math.max(1, Math.floor(numberArg(args, 'rounds', quick ? 1 : 7)));
-  const warmup = quick ? 1 : Math.floor(numberArg(args, 'warmup', 2));
+  const minSteps = intArg(args, 'steps', quick ? 1 : 2);
+  const rounds = intArg(args, 'rounds', quick ? 1 : 7);
+  const warmup = quick ? 1 : intArg(args, 'warmup', 2);
   const cifarWidth = numberArg(args, 'cifar-width', quick ? 0.05 : 0.25);
-  const modelNames = (args.values.get('models') ?? 'mnist-cnn,mnist-mlp,cifar-11').split(',').filter(Boolean);
-  for (const m of modelNames) {
-    if (!models[m]) throw new Error(`scaling: unknown model '${m}'; known: ${Object.keys(models).join(', ')}`);
-  }
+  const modelNames = listArg(args, 'models', 'mnist-cnn,mnist-mlp,cifar-11', Object.keys(models), 'model');
   const kernels = resolveKernels(args.values.get('kernels'));
   if (kernels.note) note(kernels.note);
   const machine = machineInfo();
@@ -293,7 +290,7 @@ async function main(): Promise<void> {
   if (json) {
     const out = {
       benchmark: 'elunet data-parallel training throughput vs worker count',
-      command: `node dist/bench/scaling.js ${process.argv.slice(2).join(' ')}`.trim(),
+      command: `node dist/bench/scaling.js ${argv.join(' ')}`.trim(),
       quick,
       machine,
       loadAverageAtEnd: end.loadAverage,
@@ -339,7 +336,4 @@ async function main(): Promise<void> {
   log(`\nload average at the end: ${end.loadAverage.join(' ')}`);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`scaling bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+runBench(import.meta.url, main);

@@ -3,6 +3,9 @@
  *
  *   node dist/bench/simd-memory.js [--rounds R] [--slice MS]
  *
+ *   --rounds R   interleaved rounds (default 9); results are medians over rounds
+ *   --slice MS   how long each variant runs in one round, and each copy timing (default 300)
+ *
  *  1. Do the kernels run slower on a shared memory? The module is compiled a second time without
  *     --sharedMemory (with the asc API, in memory) and both instances run the same kernels on the same data
  *     in interleaved rounds (median of same-round ratios).
@@ -20,7 +23,7 @@ import * as ts from '../src/kernels/index.js';
 import { Network } from '../src/model/network.js';
 import { models } from '../src/model/zoo.js';
 import { compileSimd, type SimdExports } from '../src/simd/loader.js';
-import { fillUniform, fmt, note, numberArg, parseArgs } from './common.js';
+import { fillUniform, fmt, intArg, note, numberArg, parseArgs, runBench } from './common.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -92,9 +95,9 @@ function timeFor(fn: () => void, ms: number): number {
 
 const median = (xs: number[]): number => [...xs].sort((p, q) => p - q)[xs.length >> 1];
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['rounds', 'slice']);
-  const rounds = numberArg(args, 'rounds', 9);
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { values: ['rounds', 'slice'] });
+  const rounds = intArg(args, 'rounds', 9);
   const slice = numberArg(args, 'slice', 300);
   const shared = workloads(makeVariant(await compileVariant(true), true));
   const plain = workloads(makeVariant(await compileVariant(false), false));
@@ -123,7 +126,4 @@ async function main(): Promise<void> {
   note('done');
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`simd-memory failed: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+runBench(import.meta.url, main);

@@ -141,6 +141,7 @@ function simdWorkload(k: SimdKernels, w: Parsed, quick: boolean): Made {
       const a = f32(fillUniform(new Float32Array(n * n), 1)), b = f32(fillUniform(new Float32Array(n * n), 2));
       const c = k.memory.f32(n * n);
       const s = ts.matmulShape({ m: n, n, k: n });
+      ts.matmulCheckArrays(c, a, b, s);
       return { run: () => k.matmul(c, a, b, s) };
     }
     case 'conv2d': {
@@ -148,6 +149,8 @@ function simdWorkload(k: SimdKernels, w: Parsed, quick: boolean): Made {
       const xm = f32(x), wm = f32(wt), dym = f32(dy);
       const ws = k.memory.f32(ts.conv2dWorkspaceSize(s)), y = k.memory.f32(dy.length);
       const dx = k.memory.f32(x.length), dw = k.memory.f32(wt.length);
+      ts.conv2dCheckArrays(s, { x: xm, w: wm, y, ws });
+      ts.conv2dCheckArrays(s, { x: dx, w: dw, y: dym });
       return { run: convRunner(w.pass!, {
         fwd: () => k.conv2dForward(y, xm, wm, null, s, ws),
         bwdInput: () => k.conv2dBackwardInput(dx, dym, wm, s, ws),
@@ -197,12 +200,15 @@ function tsWorkload(w: Parsed): Made {
       const a = fillUniform(new Float32Array(n * n), 1), b = fillUniform(new Float32Array(n * n), 2);
       const c = new Float32Array(n * n);
       const s = ts.matmulShape({ m: n, n, k: n });
+      ts.matmulCheckArrays(c, a, b, s);
       return { run: () => ts.matmul(c, a, b, s) };
     }
     case 'conv2d': {
       const { s, x, wt, dy } = convInputs(w.conv!);
       const ws = new Float32Array(ts.conv2dWorkspaceSize(s)), y = new Float32Array(dy.length);
       const dx = new Float32Array(x.length), dw = new Float32Array(wt.length);
+      ts.conv2dCheckArrays(s, { x, w: wt, y, ws });
+      ts.conv2dCheckArrays(s, { x: dx, w: dw, y: dy });
       return { run: convRunner(w.pass!, {
         fwd: () => ts.conv2dForward(y, x, wt, null, s, ws),
         bwdInput: () => ts.conv2dBackwardInput(dx, dy, wt, s, ws),

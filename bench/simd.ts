@@ -35,7 +35,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { describeMachine, fmt, machineInfo, makeLog, note, numberArg, parseArgs } from './common.js';
+import { describeMachine, fmt, intArg, listArg, machineInfo, makeLog, note, numberArg, parseArgs, readJsonArg, runBench, UsageError } from './common.js';
 import { textTable } from '../src/table.js';
 import { SIDES, makeWorkload, workloadList, type SideName, type WorkloadInfo } from './simd-workloads.js';
 
@@ -326,7 +326,8 @@ interface RunJson {
 
 /** The tables of docs/performance.md from a --json run: rates, simd-over-peer ratios, fraction of peak, targets. */
 function markdown(file: string): string {
-  const run = JSON.parse(fs.readFileSync(file, 'utf8')) as RunJson;
+  const run = readJsonArg(file) as RunJson;
+  if (!Array.isArray(run?.results)) throw new UsageError(`${file}: expected the JSON of a bench/simd.js --json run (with its results)`);
   const peers: Side[] = ['elunet-ts', 'tfjs-cpu', 'tfjs-wasm', 'torch'];
   const cell = (r: WorkloadResult, side: Side): string => {
     const s = r.sides[side];
@@ -367,30 +368,28 @@ function describeRatio(q: Ratio | undefined): string {
   return q ? `${fmt(q.median)}× [${fmt(q.min)}–${fmt(q.max)}]` : '—';
 }
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
+async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--child') return childMain(argv[1]);
   if (argv[0] === '--markdown') {
-    if (!argv[1]) throw new Error('bench: --markdown needs the JSON file of a --json run');
+    if (argv.length !== 2) throw new UsageError('--markdown takes one argument, the JSON file of a --json run');
     process.stdout.write(markdown(argv[1]) + '\n');
     return;
   }
-  const args = parseArgs(argv, ['only', 'sides', 'rounds', 'slice', 'warmup', 'max-call']);
-  for (const f of args.flags) {
-    if (!['json', 'quick'].includes(f)) throw new Error(`bench: unknown option --${f} (see the header of bench/simd.ts)`);
-  }
+  const args = parseArgs(argv, { flags: ['json', 'quick'], values: ['only', 'sides', 'rounds', 'slice', 'warmup', 'max-call'] });
   const quick = args.flags.has('quick');
   const json = args.flags.has('json');
   const st: Settings = {
-    rounds: numberArg(args, 'rounds', quick ? 2 : 7),
+    rounds: intArg(args, 'rounds', quick ? 2 : 7),
     sliceMs: numberArg(args, 'slice', quick ? 100 : 1000),
     warmupMs: numberArg(args, 'warmup', quick ? 100 : 2000),
     maxCallMs: numberArg(args, 'max-call', 15000),
     quick,
   };
-  const sides = (args.values.get('sides')?.split(',') ?? [...SIDES]) as SideName[];
-  for (const s of sides) if (!SIDES.includes(s)) throw new Error(`bench: --sides: unknown side '${s}'; use ${SIDES.join(', ')}`);
+  const sides = listArg(args, 'sides', SIDES.join(','), SIDES, 'side') as SideName[];
   const only = args.values.get('only');
+  const list = workloadList(quick);
+  const chosen = list.filter((x) => !only || x.name.includes(only));
+  if (chosen.length === 0) throw new UsageError(`--only '${only}' matches no workload; they are: ${list.map((x) => x.name).join(', ')}`);
   const log = makeLog(json);
   const machine = machineInfo();
   note(`elunet SIMD bench: ${describeMachine(machine)}`);
@@ -398,9 +397,8 @@ async function main(): Promise<void> {
 
   const versions: Record<string, unknown> = {};
   const results: WorkloadResult[] = [];
-  const list = workloadList(quick);
   const peakWork = list.find((x) => x.name === 'peak')!.work;
-  for (const w of list.filter((x) => !only || x.name.includes(only))) {
+  for (const w of chosen) {
     const these: Side[] = w.name === 'peak' ? ['elunet-simd'] : [...sides];
     if (w.unit === 'GFLOP/s' && w.name !== 'peak' && sides.includes('elunet-simd')) these.push('core-peak');
     note(`• ${w.name} (${these.join(', ')})`);
@@ -438,7 +436,4 @@ async function main(): Promise<void> {
   log(`\nload average at the end: ${end.loadAverage.join(' ')}`);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+runBench(import.meta.url, main);

@@ -6,8 +6,7 @@
  *   node dist/bench/scaling.js --json > scaling.json
  *   node dist/bench/to-markdown.js run.json scaling.json
  */
-import { readFileSync } from 'node:fs';
-import { fmt } from './common.js';
+import { fmt, parseArgs, readJsonArg, runBench, UsageError } from './common.js';
 import { markdownTable } from '../src/table.js';
 
 interface SideJson {
@@ -115,14 +114,15 @@ function scalingTables(j: ScalingJson): string {
   return out.join('\n');
 }
 
-function main(): void {
-  const files = process.argv.slice(2);
-  if (files.length === 0) throw new Error('to-markdown: pass the JSON files written by run.js --json and/or scaling.js --json');
+function main(argv: string[]): void {
+  const files = parseArgs(argv, { positional: 'a JSON file' }).positionals;
+  if (files.length === 0) throw new UsageError('pass the JSON files written by run.js --json and/or scaling.js --json');
   for (const f of files) {
-    const j = JSON.parse(readFileSync(f, 'utf8')) as { benchmark?: string };
-    const text = j.benchmark?.startsWith('elunet data-parallel') ? scalingTables(j as ScalingJson) : runTables(j as RunJson);
+    const j = readJsonArg(f) as { benchmark?: string; results?: unknown } | null;
+    if (!Array.isArray(j?.results)) throw new UsageError(`${f}: expected the JSON written by run.js --json or scaling.js --json (with its results)`);
+    const text = j!.benchmark?.startsWith('elunet data-parallel') ? scalingTables(j as ScalingJson) : runTables(j as RunJson);
     process.stdout.write(text + '\n\n');
   }
 }
 
-main();
+runBench(import.meta.url, main);

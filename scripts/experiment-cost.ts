@@ -25,6 +25,7 @@ import { CONTROL_SCALES, CONTROL_SETTINGS } from '../src/experiments/bias-shift-
 import { measureCoupling } from '../src/experiments/coupling.js';
 import type { Norm } from '../src/model/spec.js';
 import { kernelsByName, type KernelsName } from '../src/simd/index.js';
+import { formatDuration } from '../src/table.js';
 
 const TWO_WORKER_SPEEDUP = 1.3;
 const args = process.argv.slice(2);
@@ -127,11 +128,6 @@ function timeKind(k: Kind): Timing {
   };
 }
 
-const hms = (s: number): string => {
-  const minutes = Math.round(s / 60);
-  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
-};
-
 const ma = SCALE_SETTINGS.default;
 const bc = CONTROL_SCALES.default;
 const ae = AE_SCALES.default;
@@ -172,13 +168,13 @@ for (const k of kinds.filter((x) => only.length === 0 || only.includes(x.experim
   console.log(
     `${k.experiment.padEnd(18)} ${k.model} ${k.activation}${k.batchNorm ? '+bn' : ''}${k.norm ? ` ${k.norm}` : ''} width ${k.width}: ${(1000 * t.step).toFixed(1)} / ${(1000 * t.stepCpu).toFixed(1)} ms/step of ${k.batch}, ` +
       `eval ${(1e6 * t.evalPerSample).toFixed(0)} / ${(1e6 * t.evalPerSampleCpu).toFixed(0)} µs/sample` +
-      `${k.coupling ? `, κ ${t.coupling.toFixed(0)} / ${t.couplingCpu.toFixed(0)} s/run` : ''}; ${steps} steps/run → ${hms(perRun)} / ${hms(perRunCpu)} per run × ${k.runs} runs`,
+      `${k.coupling ? `, κ ${t.coupling.toFixed(0)} / ${t.couplingCpu.toFixed(0)} s/run` : ''}; ${steps} steps/run → ${formatDuration(perRun)} / ${formatDuration(perRunCpu)} per run × ${k.runs} runs`,
   );
 }
 const twoWorkers = (all: number, serial: number): number => (all - serial) / TWO_WORKER_SPEEDUP + serial;
 for (const [e, sec] of Object.entries(totals)) {
   console.log(
-    `${e.padEnd(18)} default scale: ${hms(sec.wall)} / ${hms(sec.cpu)} on one thread, ` +
-      `≈ ${hms(twoWorkers(sec.wall, sec.serialWall))} / ${hms(twoWorkers(sec.cpu, sec.serialCpu))} with 2 workers (training ×${TWO_WORKER_SPEEDUP})`,
+    `${e.padEnd(18)} default scale: ${formatDuration(sec.wall)} / ${formatDuration(sec.cpu)} on one thread, ` +
+      `≈ ${formatDuration(twoWorkers(sec.wall, sec.serialWall))} / ${formatDuration(twoWorkers(sec.cpu, sec.serialCpu))} with 2 workers (training ×${TWO_WORKER_SPEEDUP})`,
   );
 }

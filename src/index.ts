@@ -126,6 +126,8 @@ export {
   encodeSafetensors,
   decodeSafetensors,
   type NamedTensor,
+  type RawTensor,
+  type DecodeOptions,
   type SafetensorsContents,
 } from './io/safetensors.js';
 export { loadRun, type LoadedRun } from './run/load-run.js';

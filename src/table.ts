@@ -1,7 +1,7 @@
 /**
  * Tables, written once for every caller: a fixed-width text table for the terminal (`elunet models`,
  * `elunet gradcheck`, `elunet compare`, the benchmarks) and a Markdown table for report.md files, plus the
- * number formats both use.
+ * number formats both use, durations included (the training log, the progress line, the reports).
  *
  * Columns whose body cells all look like numbers ("0.82", "1.23 ± 0.05", "12.5%", "−3") are right-aligned
  * unless an alignment is given, so digits line up. Widths count code points, so '±' and '→' count as one.
@@ -77,6 +77,8 @@ export interface TextTableOptions extends TableOptions {
   gap?: number;
   /** the character of the rule under the header (default '-') */
   rule?: string;
+  /** one unbroken rule under the header, across the gaps too (default: a rule per column) */
+  solidRule?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export interface TextTableOptions extends TableOptions {
  *   test error  0.82 ± 0.05  1.05 ± 0.07
  */
 export function textTable(header: string[] | string[][], rows: Cell[][], opts: TextTableOptions = {}): string {
-  const { title, gap = 2, rule = '-' } = opts;
+  const { title, gap = 2, rule = '-', solidRule = false } = opts;
   const heads = Array.isArray(header[0]) ? (header as string[][]) : [header as string[]];
   const last = heads[heads.length - 1];
   const { body, align } = prepare(last, rows, opts);
@@ -97,7 +99,8 @@ export function textTable(header: string[] | string[][], rows: Cell[][], opts: T
   const line = (r: string[]): string => widths.map((w, j) => pad(r[j] ?? '', w, align[j])).join(sep).trimEnd();
   const out: string[] = [];
   if (title) out.push(title);
-  out.push(...heads.map(line), widths.map((w) => rule.repeat(w)).join(sep), ...body.map(line));
+  const ruleLine = solidRule ? rule.repeat(widths.reduce((a, w) => a + w, gap * (widths.length - 1))) : widths.map((w) => rule.repeat(w)).join(sep);
+  out.push(...heads.map(line), ruleLine, ...body.map(line));
   return out.join('\n');
 }
 
@@ -111,4 +114,17 @@ export function formatMeanStd(mean: number, std: number | undefined, digits = 2,
 /** A fraction as a percentage: formatPercent(0.0082) = "0.82%". */
 export function formatPercent(fraction: number, digits = 2): string {
   return Number.isFinite(fraction) ? `${(100 * fraction).toFixed(digits)}%` : '–';
+}
+
+/**
+ * A duration in seconds as people read it: "8.4 s" below a minute, "4m05s" below an hour, "2h03m" above
+ * (rounded to the unit shown, so 119.6 s is "2m00s"); "–" when unknown (an ETA before any progress).
+ */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  if (seconds < 59.95) return `${seconds.toFixed(1)} s`;
+  const s = Math.round(seconds);
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  const m = Math.round(seconds / 60);
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

@@ -136,7 +136,15 @@ test('safetensors: corrupt files give a DataError naming the file, what was expe
   rejects(u64(0n, good.subarray(8)), /a JSON header of at least 2 bytes/, 'zero header length');
   rejects(withHeader('[1, 2]', data), /JSON object header starting with '\{'/, 'JSON array');
   rejects(withHeader('{"a": {"dtype": "F32",', data), /expected a JSON header, found text that does not parse/, 'bad JSON');
-  rejects(withHeader('{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}', data.subarray(0, 4)), /dtype "F32".*found "F16"/, 'F16');
+  rejects(withHeader('{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}', data.subarray(0, 4)), /tensor 'a' is F16; elunet reads float32 \(F32\) tensors only/, 'F16');
+  rejects(withHeader('{"a":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}}', data.subarray(0, 8)), /a safetensors dtype \(BOOL, .*F32.*\) for tensor 'a'.*found "F33"/, 'unknown dtype');
+  rejects(withHeader('{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}', data.subarray(0, 8)), /tensor 'a' is I64/, 'I64 refused by default');
+  // kept raw on request, its size checked with its own dtype's width (8 bytes per I64)
+  const i64 = withHeader('{"a":{"dtype":"I64","shape":[2],"data_offsets":[0,8]}}', data.subarray(0, 8));
+  assert.throws(() => decodeSafetensors(i64, 'bad.safetensors', { otherDtypes: 'keep' }),
+    (e: Error) => e instanceof DataError && /'a' of shape \[2\] to hold 16 bytes of I64.*found data_offsets \[0, 8\] = 8 bytes/.test(e.message));
+  const kept = decodeSafetensors(withHeader('{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}', data.subarray(0, 8)), 'ok', { otherDtypes: 'keep' });
+  assert.deepEqual([kept.tensors.length, kept.others.map((t) => [t.name, t.dtype, t.shape, [...t.bytes]])], [0, [['a', 'I64', [1], [...data.subarray(0, 8)]]]]);
   rejects(withHeader('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,16]}}', data), /'b'.*within the 12-byte data section.*found end 16/, 'offset past the end');
   rejects(withHeader('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', data), /'b' to begin at byte 8.*found begin 4/, 'overlap');
   rejects(withHeader('{"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}', data), /'a' to begin at byte 0.*found begin 4/, 'gap at the start');

@@ -18,8 +18,8 @@ import {
   PAPER_OVERHEAD, centredNearZeroClaim, centringSpeedsUpClaim, couplingClaim, nice, questionsTable, twoSidedQuestion, type ClaimResult,
 } from '../src/experiments/claims.js';
 import { couplingBiasNote } from '../src/experiments/bias-shift-control.js';
-import { standInGate } from '../src/experiments/cifar-compare.js';
-import { imagenetParamCounts, patternImage, PATTERN_CLASSES } from '../src/experiments/imagenet-cost.js';
+import { standInGate, standInOf } from '../src/experiments/cifar-compare.js';
+import { eluExpNote, imagenetParamCounts, patternImage, PATTERN_CLASSES } from '../src/experiments/imagenet-cost.js';
 import { Rng } from '../src/rng.js';
 import { FASHION_MNIST_DIR } from '../src/data/index.js';
 import { writeTinyCifar10 } from './util/tiny-cifar.js';
@@ -157,14 +157,27 @@ test('batch-norm claims: BN helps ReLU/LReLU; BN does not help ELU/SReLU (absenc
   assert.equal(eluBeatsReluBnClaim(noBn, {}).verdict, 'not comparable');
 });
 
-test('cifar-compare stand-in gate: claims judged only when every setting passed 85 % test accuracy', () => {
+test('cifar-compare stand-in gate: on Fashion-MNIST claims are judged only when every setting passed 85 % test accuracy', () => {
   const claim: ClaimResult = { id: 'x', paper: 'p', measured: 'm', verdict: 'reproduced', why: 'w', tests: [] };
   const good = { elu: runs5(0.1), relu: runs5(0.12) };
-  assert.equal(standInGate([claim], good, true).claims[0].verdict, 'reproduced');
-  const short = standInGate([claim], { ...good, relu: runs5(0.3) }, true);
+  const fashion = standInOf('fashion-mnist/train');
+  assert.equal(standInGate([claim], good, fashion).claims[0].verdict, 'reproduced');
+  const short = standInGate([claim], { ...good, relu: runs5(0.3) }, fashion);
   assert.equal(short.claims[0].verdict, 'not comparable');
-  assert.match(short.claims[0].why, /ReLU 70\.0 %/);
-  assert.equal(standInGate([claim], { ...good, relu: runs5(0.3) }, false).claims[0].verdict, 'reproduced'); // real CIFAR: no gate
+  assert.match(short.claims[0].why, /on the Fashion-MNIST stand-in every setting must reach 85 %.*ReLU 70\.0 %/);
+  // CIFAR-100: not a stand-in, no gate; CIFAR-10: a stand-in without a known bar, no gate either
+  assert.equal(standInGate([claim], { ...good, relu: runs5(0.3) }, standInOf('cifar100/train')).claims[0].verdict, 'reproduced');
+  assert.equal(standInGate([claim], { ...good, relu: runs5(0.3) }, standInOf('cifar10/train[:128]')).claims[0].verdict, 'reproduced');
+});
+
+test('cifar-compare: every dataset but CIFAR-100 is a stand-in, named after the loaded data; only Fashion-MNIST has an accuracy bar', () => {
+  assert.equal(standInOf('cifar100/train'), null);
+  assert.equal(standInOf('cifar100/train[:4000]'), null);
+  assert.deepEqual(standInOf('fashion-mnist/train[:128]'), { label: 'Fashion-MNIST', minAccuracy: 0.85 });
+  assert.deepEqual(standInOf('cifar10/train'), { label: 'CIFAR-10' });
+  assert.deepEqual(standInOf('mnist-embedded/train'), { label: 'the bundled MNIST digits' });
+  assert.deepEqual(standInOf('idx/train', '/data/kmnist/train-images-idx3-ubyte'), { label: 'the IDX dataset /data/kmnist/train-images-idx3-ubyte' });
+  assert.deepEqual(standInOf('png/train', '/data/shapes'), { label: 'the PNG class folder /data/shapes' });
 });
 
 test('overheadClaim (paired timing rounds), lossFallsCheck and table1Claim', () => {
@@ -297,6 +310,12 @@ test('experimentOptions: defaults and a clear error for a bad scale', () => {
   );
 });
 
+test("imagenet-cost: what ELU's exp costs is said of the kernel set that was timed", () => {
+  assert.match(eluExpNote('ts'), /TypeScript kernels .*one Math\.expm1 per negative activation/);
+  assert.match(eluExpNote('simd'), /SIMD kernels .*vectorised.*four activations at once.*every activation/);
+  assert.doesNotMatch(eluExpNote('simd'), /Math\.expm1/);
+});
+
 test('imagenet-cost helpers: full-width parameter count and pattern images', () => {
   const c = imagenetParamCounts();
   assert.equal(c.total, c.conv + c.dense);
@@ -405,6 +424,8 @@ test('cifar-compare (smoke): eight settings on a small CIFAR-10 folder, ranking 
     testError: { noBatchNorm: Record<string, number[]>; batchNorm: Record<string, number[]> };
     settings: { schedule: string; momentum: number; weightDecay: number };
     data: { name: string; c: number; h: number; w: number; classes: number };
+    standIn: boolean;
+    standInAccuracyBar: number | null;
   };
   assert.deepEqual(Object.keys(r.testError.noBatchNorm).sort(), ['elu', 'lrelu', 'relu', 'srelu']);
   assert.equal(r.testError.batchNorm.elu.length, 1);
@@ -413,10 +434,22 @@ test('cifar-compare (smoke): eight settings on a small CIFAR-10 folder, ranking 
   assert.deepEqual([r.data.name, r.data.c, r.data.h, r.data.w, r.data.classes], ['cifar10/train[:128]', 3, 32, 32, 10]);
   assert.deepEqual(r.claims.map((c) => c.id), ['cifar-elu-lowest-error', 'cifar-ranking', 'fig5-bn-helps-relu', 'fig5-bn-not-elu', 'fig5-elu-beats-relu-bn']);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
+  // CIFAR-10 is a stand-in for CIFAR-100, named as such; the paper's 3×32×32 pooling path, 10 classes
   assert.doesNotMatch(md, /Fashion-MNIST instead of CIFAR-100/);
-  // CIFAR data: no stand-in accuracy gate, the paired tests decide; one run per setting at the smoke scale
+  assert.match(md, /\*\*CIFAR-10 instead of CIFAR-100\*\* \(`--data [^`]+`\); the net is the paper's on its 3×32×32 input, with 10 output classes/);
+  assert.match(md, /This run tests the claims on a stand-in, not on CIFAR-100\.\*\* CIFAR-10 \(10 classes, 32×32\s+colour\) was given with --data/);
+  assert.match(md, /No accuracy bar is set for this stand-in/);
+  assert.equal(r.standIn, true);
+  assert.equal(r.standInAccuracyBar, null);
+  // no accuracy bar for CIFAR-10: the paired tests decide; one run per setting at the smoke scale
   // decides nothing, so every claim is inconclusive
   for (const c of r.claims) assert.equal(c.verdict, 'inconclusive', `${c.id}: ${c.why}`);
+  // run again on the same folder: every run is reused, nothing is loaded, and the report still names the data
+  await experiments['cifar-compare'].run({ ...common, out, data: tinyCifar });
+  const again = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.match(again, /from finished runs/);
+  assert.match(again, /\*\*CIFAR-10 instead of CIFAR-100\*\*/);
+  assert.equal((JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { data: { name: string } }).data.name, 'cifar10/train[:128]');
   // the paper's schedule, stretched to this run's 4 steps (128 of the 160 images, batch 32), is what the run stored
   const ck = JSON.parse(readFileSync(join(out, 'runs', 'elu', 'run0', 'checkpoint', 'checkpoint.json'), 'utf8'));
   assert.equal(ck.meta.options.schedule, 'paper-cifar@4');
@@ -427,8 +460,9 @@ test('cifar-compare (smoke) without --data runs on Fashion-MNIST and says so', {
   await experiments['cifar-compare'].run({ ...common, out });
   const r = checkReport(out, ['fig4.png', 'fig5.png']);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
-  assert.match(md, /Fashion-MNIST instead of CIFAR-100/);
-  assert.match(md, /This run tests the claims on a stand-in, not on CIFAR-100/);
+  assert.match(md, /\*\*Fashion-MNIST instead of CIFAR-100\*\* \(no CIFAR files given: .*\); the net is built for its 1×28×28 input and 10 classes \(pools 28→14→7→3→1; the last 3 stacks see 1×1 maps\)/);
+  assert.match(md, /This run tests the claims on a stand-in, not on CIFAR-100\.\*\* Fashion-MNIST \(10 classes, 28×28\s+grey\) is what this machine has/);
+  assert.match(md, /judged only when every setting reached\s+85 % median test accuracy/);
   // on the stand-in, at the smoke scale nothing reaches 85 %: every claim is not comparable
   for (const c of r.claims) assert.equal(c.verdict, 'not comparable');
 });
@@ -438,7 +472,7 @@ test('imagenet-cost (smoke): parameter count, timing of both activations, PNG fo
   await experiments['imagenet-cost'].run({ ...common, out });
   const r = checkReport(out, ['training.png', 'samples.png']) as Results & {
     paramCountFullWidth224: { total: number };
-    timing: { medianSeconds: { elu: number; relu: number }; secondsPerIterationPerRound: { elu: number[] }; ratio: { estimate: number } };
+    timing: { medianSeconds: { elu: number; relu: number }; secondsPerIterationPerRound: { elu: number[] }; ratio: { estimate: number }; kernels: 'ts' | 'simd' };
     syntheticTraining: { runs: { activation: string; history: unknown[] }[] };
   };
   assert.ok(r.paramCountFullWidth224.total > 100e6);
@@ -446,6 +480,10 @@ test('imagenet-cost (smoke): parameter count, timing of both activations, PNG fo
   assert.equal(r.timing.secondsPerIterationPerRound.elu.length, 2); // 2 ABBA rounds at the smoke scale
   assert.ok(r.timing.ratio.estimate > 0);
   assert.equal(r.claims[0].verdict, 'inconclusive'); // 2 rounds are too few for a verdict
+  // what the exp of ELU costs is said of the kernels the timing ran with
+  const md = readFileSync(join(out, 'report.md'), 'utf8').replace(/\s+/g, ' ');
+  assert.ok(md.includes(eluExpNote(r.timing.kernels)), `the report states the exp's cost for the ${r.timing.kernels} kernels`);
+  assert.ok(!md.includes(eluExpNote(r.timing.kernels === 'ts' ? 'simd' : 'ts')), 'and not for the other set');
   assert.deepEqual(r.syntheticTraining.runs.map((x) => x.activation), ['elu', 'relu']);
   assert.equal(r.syntheticTraining.runs[0].history.length, 2);
   for (const cls of PATTERN_CLASSES) assert.ok(existsSync(join(out, 'data', cls, '000.png')));

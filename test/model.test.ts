@@ -7,11 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShapeError, ElunetError } from '../src/errors.js';
 import { Network, summarizeSpec } from '../src/model/network.js';
-import { layoutFor } from '../src/model/params.js';
-import { expandSpec, type LayerSpec, type ModelSpec, type Norm } from '../src/model/spec.js';
+import { formatLayout, layoutFor } from '../src/model/params.js';
+import { expandSpec, type InitName, type LayerSpec, type ModelSpec, type Norm } from '../src/model/spec.js';
 import { models, zooModel } from '../src/model/zoo.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../src/kernels/activation.js';
-import { Rng } from '../src/rng.js';
+import { Rng, keyedRng } from '../src/rng.js';
+import { glorotNormal, glorotUniform, heNormal, heUniform, lecunNormal } from '../src/kernels/init.js';
 import { expectClose, randomArray } from './util/check.js';
 
 function spec(layers: LayerSpec[], o: Partial<ModelSpec> = {}): ModelSpec {
@@ -164,6 +165,30 @@ test('initParams: deterministic, same weights for every activation, biases 0, BN
   assert.ok(Math.abs(sq / w.length / (2 / 128) - 1) < 0.05, `variance ${sq / w.length}`);
   const selu = build('selu');
   assert.equal(selu.spec.init, 'lecun-normal', 'SELU uses the SNN recipe');
+});
+
+test("initParams: the spec's init names the initialiser; weight tensor k draws from keyedRng(seed, k)", () => {
+  // dense 4 → 3 → 2: fanIn 4 and fanOut 3 for the first weight, 3 and 2 for the second
+  const draws: Record<InitName, (w: Float32Array, fanIn: number, fanOut: number, rng: Rng) => void> = {
+    'he-normal': (w, i, _o, r) => heNormal(w, i, r),
+    'he-uniform': (w, i, _o, r) => heUniform(w, i, r),
+    'lecun-normal': (w, i, _o, r) => lecunNormal(w, i, r),
+    'glorot-uniform': (w, i, o, r) => glorotUniform(w, i, o, r),
+    'glorot-normal': (w, i, o, r) => glorotNormal(w, i, o, r),
+  };
+  for (const [init, draw] of Object.entries(draws) as [InitName, (typeof draws)[InitName]][]) {
+    const net = new Network(spec([{ type: 'dense', units: 3 }, { type: 'dense', units: 2, activation: 'none' }], { input: [1, 2, 2], init }), { maxBatch: 1 });
+    net.initParams(5);
+    const w1 = new Float32Array(12), w2 = new Float32Array(6);
+    draw(w1, 4, 3, keyedRng(5, 0));
+    draw(w2, 3, 2, keyedRng(5, 1));
+    assert.deepEqual(net.param('dense1.weight'), w1, `${init}: dense1.weight`);
+    assert.deepEqual(net.param('dense2.weight'), w2, `${init}: dense2.weight`);
+  }
+  assert.throws(
+    () => new Network(spec([{ type: 'dense', units: 3 }], { init: 'xavier' as InitName }), { maxBatch: 1 }),
+    (e: unknown) => e instanceof ShapeError && /unknown init "xavier"; expected he-normal, he-uniform, lecun-normal, glorot-uniform or glorot-normal/.test((e as Error).message),
+  );
 });
 
 // ──────────────────────────────────────────────────────────────────────────────────────────────── network
@@ -524,6 +549,41 @@ test('summary: a row per layer with its output shape and parameters, and the tot
   assert.match(s, /flatten1\s+flatten\s+36/);
   assert.match(s, new RegExp(`total parameters: ${net.paramCount}`));
   assert.match(s, /\+ 20 BN running statistics/);
+  // the whole text, as `elunet models --summary` prints it: one unbroken rule above and below the rows,
+  // parameter counts right-aligned
+  assert.equal(s, [
+    't: elu, init he-normal, loss softmax-ce',
+    'layer       op                          output  params',
+    '------------------------------------------------------',
+    'input                                   1×6×6',
+    'conv1       conv 3×3/1 pad 1 (no bias)  4×6×6       36',
+    'conv1.bn    batchnorm                   4×6×6        8',
+    'conv1.act   elu α=1                     4×6×6',
+    'maxpool1    maxpool 2×2/2               4×3×3',
+    'flatten1    flatten                     36',
+    'dense1      dense (no bias)             6          216',
+    'dense1.bn   batchnorm                   6           12',
+    'dense1.act  elu α=1                     6',
+    'dense2      dense                       3           21',
+    '------------------------------------------------------',
+    'total parameters: 293 (+ 20 BN running statistics)',
+  ].join('\n'));
+});
+
+test('formatLayout: the layout as a table of name, shape, offset and size', () => {
+  const net = new Network(tinyCnn({ bn: true }), { maxBatch: 1 });
+  assert.equal(formatLayout(net.layout), [
+    'name             shape         offset  size',
+    '---------------  ------------  ------  ----',
+    'conv1.weight     [4, 1, 3, 3]       0    36',
+    'conv1.bn.gamma   [4]               36     4',
+    'conv1.bn.beta    [4]               40     4',
+    'dense1.weight    [6, 36]           44   216',
+    'dense1.bn.gamma  [6]              260     6',
+    'dense1.bn.beta   [6]              266     6',
+    'dense2.weight    [3, 6]           272    18',
+    'dense2.bias      [3]              290     3',
+  ].join('\n'));
 });
 
 // ──────────────────────────────────────────────────────────────────────────────────────────────────── zoo

@@ -28,15 +28,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Rng } from '../src/rng.js';
-import { ShapeError } from '../src/errors.js';
+import { DataError, ShapeError } from '../src/errors.js';
 import { Network } from '../src/model/network.js';
 import { models } from '../src/model/zoo.js';
 import { expandSpec, type ModelSpec } from '../src/model/spec.js';
 import { applyPreprocessorInPlace, fitPreprocessor, type PreprocessorState } from '../src/data/preprocess.js';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../src/io/safetensors.js';
-import { preprocessTensors, pytorchModelSource, pytorchSourceOf } from '../src/export/pytorch.js';
+import { preprocessTensors, pytorchModelSource, pytorchSourceOf, writePytorchExport } from '../src/export/pytorch.js';
 import { LAYERS } from '../src/model/layers/index.js';
-import { loadStateDictInto } from '../src/export/import.js';
+import { importPytorch, loadStateDictInto } from '../src/export/import.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');
@@ -244,6 +244,84 @@ test('importer: PyTorch names for BN and PReLU are mapped, num_batches_tracked i
   assert.throws(() => loadStateDictInto(back, wrong, 'sd.safetensors'), (e: unknown) => e instanceof ShapeError && /'dense2\.weight' has shape \[6, 4\], the model expects \[4, 6\]/.test((e as Error).message));
   const extra = [...torchNames, { name: 'head.weight', shape: [1], data: new Float32Array(1) }];
   assert.throws(() => loadStateDictInto(back, extra, 'sd.safetensors'), (e: unknown) => e instanceof ShapeError && /does not have: 'head\.weight'/.test((e as Error).message));
+});
+
+/**
+ * A safetensors file laid out as safetensors.torch.save_file writes one (tensors sorted by dtype size, largest
+ * first, then by name), from raw little-endian bytes, so that any dtype can be written without PyTorch.
+ */
+function handMadeSafetensors(entries: { name: string; dtype: string; shape: number[]; bytes: Uint8Array }[]): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
+  let pos = 0;
+  for (const e of entries) {
+    header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [pos, pos + e.bytes.length] };
+    pos += e.bytes.length;
+  }
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const padded = Math.ceil(json.length / 8) * 8;
+  const out = new Uint8Array(8 + padded + pos).fill(0x20, 8, 8 + padded);
+  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
+  out.set(json, 8);
+  let at = 8 + padded;
+  for (const e of entries) {
+    out.set(e.bytes, at);
+    at += e.bytes.length;
+  }
+  return out;
+}
+
+function f32Le(data: Float32Array): Uint8Array {
+  const b = new Uint8Array(4 * data.length);
+  const dv = new DataView(b.buffer);
+  data.forEach((v, i) => dv.setFloat32(4 * i, v, true));
+  return b;
+}
+
+function i64Le(v: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigInt64(0, v, true);
+  return b;
+}
+
+test("import: a state dict with nn.BatchNorm2d's int64 num_batches_tracked is accepted (dropped); a non-float32 tensor the model needs, or an unknown one, is refused by name and dtype", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'elunet-import-dtype-'));
+  try {
+    const net = new Network(CUSTOM, { maxBatch: 1 });
+    net.initParams(3);
+    randomizeNonWeights(net, new Rng(7));
+    const from = join(dir, 'export');
+    writePytorchExport(from, { spec: CUSTOM, layout: net.layout, params: net.params, stateLayout: net.stateLayout, state: net.state, meta: {}, source: 'test' });
+    const torchName = (n: string) => n.replace(/\.bn\.gamma$/, '.bn.weight').replace(/\.bn\.beta$/, '.bn.bias').replace(/\.act\.slope$/, '.act.weight');
+    const floats = tensorsOf(net).map((t) => ({ name: torchName(t.name), dtype: 'F32', shape: t.shape, bytes: f32Le(t.data) }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    const counter = { name: 'conv3.bn.num_batches_tracked', dtype: 'I64', shape: [], bytes: i64Le(1234n) };
+    const file = join(dir, 'state.safetensors');
+    writeFileSync(file, handMadeSafetensors([counter, ...floats]));
+
+    // the reader: refused by default (a checkpoint holds float32 only), handed back raw on request
+    assert.throws(() => readSafetensors(file), (e: unknown) => e instanceof DataError && /state\.safetensors: tensor 'conv3\.bn\.num_batches_tracked' is I64; elunet reads float32 \(F32\) tensors only/.test((e as Error).message));
+    const kept = readSafetensors(file, { otherDtypes: 'keep' });
+    assert.deepEqual(kept.others.map((t) => [t.name, t.dtype, t.shape, new DataView(t.bytes.buffer, t.bytes.byteOffset).getBigInt64(0, true)]), [['conv3.bn.num_batches_tracked', 'I64', [], 1234n]]);
+    assert.equal(kept.tensors.length, floats.length);
+
+    // the importer drops it, as it drops a float32 one
+    const out = join(dir, 'run');
+    const r = importPytorch(file, from, out);
+    assert.deepEqual(r.net.params, net.params);
+    assert.deepEqual(r.net.state, net.state);
+
+    // a tensor the model keeps, saved in another dtype: named, with its dtype and the fix
+    const f64 = floats.map((t) => (t.name === 'dense1.bias' ? { ...t, dtype: 'F64', bytes: new Uint8Array(2 * t.bytes.length) } : t));
+    writeFileSync(file, handMadeSafetensors([counter, ...f64]));
+    assert.throws(() => importPytorch(file, from, join(dir, 'run2')),
+      (e: unknown) => e instanceof DataError && /tensor 'dense1\.bias' is F64, but the model \(custom\) takes 'dense1\.bias' as float32 \(F32\); save the state dict in float32/.test((e as Error).message));
+    // an integer tensor the model does not have: listed with the other extra tensors
+    writeFileSync(file, handMadeSafetensors([counter, { name: 'step', dtype: 'I64', shape: [], bytes: i64Le(5n) }, ...floats]));
+    assert.throws(() => importPytorch(file, from, join(dir, 'run3')),
+      (e: unknown) => e instanceof ShapeError && /tensors the model \(custom\) does not have: 'step' \(I64\)/.test((e as Error).message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('export and import commands: the exported weights come back as a run that evaluates exactly as the original', () => {

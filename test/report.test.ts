@@ -33,6 +33,7 @@ import {
   type Rgb,
 } from '../src/report/index.js';
 import { columnStats, meanStd, median } from '../src/stats/summary.js';
+import { formatDuration } from '../src/table.js';
 
 const RED: Rgb = [255, 0, 0];
 const WHITE: Rgb = [255, 255, 255];
@@ -451,6 +452,8 @@ test('table: text table pads columns to fixed widths, numbers to the right, no t
   // two header rows (the rule under the last), explicit alignment, another rule character
   const two = textTable([['', 'ELU', ''], ['epoch', 'loss', 'acc']], [['1', '0.5', '90%']], { align: ['left', 'right', 'right'], rule: '─' });
   assert.equal(two, '        ELU\nepoch  loss  acc\n─────  ────  ───\n1       0.5  90%');
+  // solidRule: one rule across the gaps too (the model summary's style)
+  assert.equal(textTable(['a', 'bb'], [['xyz', 1]], { solidRule: true }), 'a    bb\n-------\nxyz   1');
 });
 
 test('table: meanStd and number formats', () => {
@@ -466,4 +469,15 @@ test('table: meanStd and number formats', () => {
   assert.equal(formatMeanStd(1.2345, 0.05), '1.23 ± 0.05');
   assert.equal(formatMeanStd(1.2345, 0), '1.23');
   assert.equal(formatPercent(0.0082), '0.82%');
+});
+
+test('formatDuration: seconds with a decimal below a minute, then m/s, then h/m, each rounded to the unit shown', () => {
+  const cases: [number, string][] = [
+    [0, '0.0 s'], [8.44, '8.4 s'], [59.94, '59.9 s'],
+    [59.96, '1m00s'], // rounds to a whole minute, not "60.0 s"
+    [245, '4m05s'], [119.6, '2m00s'], // not "1m60s"
+    [3599.4, '59m59s'], [3599.6, '1h00m'], [7385, '2h03m'], [100 * 3600, '100h00m'],
+    [Infinity, '–'], [NaN, '–'], [-1, '–'], // an ETA before any progress
+  ];
+  for (const [s, text] of cases) assert.equal(formatDuration(s), text, `${s} s`);
 });

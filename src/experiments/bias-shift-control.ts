@@ -39,13 +39,13 @@ import { metricMatrix } from '../report/run-plots.js';
 import { loadRun } from '../run/load-run.js';
 import type { PreparedData } from '../run/setup.js';
 import { columnStats, meanStd, median } from '../stats/summary.js';
-import { formatMeanStd, markdownTable } from '../table.js';
+import { formatMeanStd, markdownTable, formatDuration } from '../table.js';
 import type { EpochMetrics } from '../train/loop.js';
 import {
   claimsTable, centredNearZeroClaim, centringSpeedsUpClaim, couplingClaim, nice, questionsTable, twoSidedQuestion, verdictNote, type PerRun,
 } from './claims.js';
 import {
-  ensureRun, experimentOptions, lazyData, machineInfo, reproduceLine, runFolder, seconds, timingText, trainOptions, writeResults,
+  ensureRun, experimentOptions, lazyData, machineInfo, reproduceLine, runFolder, timingText, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { measureCoupling, type LayerCoupling } from './coupling.js';
@@ -160,7 +160,7 @@ function couplingOf(r: RunOutcome, s: ControlScale, data: string, getData: () =>
   const layers = measureCoupling(net, train.images.subarray(0, n * size), n, { unitsPerLayer: s.unitsPerLayer });
   const rec: CouplingRecord = { key: { ...key, samples: n }, seconds: (Date.now() - t0) / 1000, layers };
   writeFileAtomic(file, JSON.stringify(rec, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) + '\n');
-  log(`  ${r.setting} run ${r.run}: κ measured on ${n} images in ${seconds(rec.seconds)} (median over units ${runKappa(rec).toFixed(3)})`);
+  log(`  ${r.setting} run ${r.run}: κ measured on ${n} images in ${formatDuration(rec.seconds)} (median over units ${runKappa(rec).toFixed(3)})`);
   return rec;
 }
 
@@ -294,7 +294,7 @@ function writeControlReport(
     const times = r.outcomes.filter((x) => x.setting === a).map((x) => x.seconds);
     return [
       nice(a), ms(c.median.map((row) => row[0])), ms(last(c.median)), ms(c.trainLoss.map((row) => row[Math.min(earlyEpoch, row.length) - 1]), 4),
-      ms(last(c.trainLoss), 4), ms(last(c.valLoss), 4), ms(last(c.testAcc), 2, 100), ms(finite(per.kappa[a])), seconds(meanStd(times).mean), String(c.diverged),
+      ms(last(c.trainLoss), 4), ms(last(c.valLoss), 4), ms(last(c.testAcc), 2, 100), ms(finite(per.kappa[a])), formatDuration(meanStd(times).mean), String(c.diverged),
     ];
   });
   const table = markdownTable(
@@ -345,7 +345,7 @@ ${reproduceLine(o)}
 
 Scale **${o.scale}**; seeds ${results.settings.seeds.join(', ')} (run k uses seed k in every setting: the same
 initial weights — for the centred network the same draws times a constant per layer — and mini-batches). Ran ${timingText(r.wallSeconds, r.outcomes)} on ${results.machine.cpus} ×
-${results.machine.cpuModel} (${o.workers} worker thread(s)); measuring κ took ${seconds(couplingSeconds)} of it.
+${results.machine.cpuModel} (${o.workers} worker thread(s)); measuring κ took ${formatDuration(couplingSeconds)} of it.
 
 The paper's argument (docs/theory.md §4–5): a unit whose inputs have a non-zero mean has its weight and bias
 updates coupled in the unit Fisher matrix (the coupling κ = bᵀA⁻¹b / c), plain SGD leaves the resulting bias

@@ -12,12 +12,12 @@
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable } from '../table.js';
+import { markdownTable, formatDuration } from '../table.js';
 import { meanStd } from '../stats/summary.js';
 import type { PreprocessKind } from '../data/preprocess.js';
 import { FASHION_MNIST_DIR } from '../data/index.js';
 import {
-  reproduceLine, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
+  reproduceLine, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, table1Claim } from './claims.js';
@@ -127,7 +127,7 @@ function writeTableReport(
 
 ${reproduceLine(o)}
 
-Scale **${o.scale}**; seed(s) ${results.settings.seeds.join(', ')}. Ran in ${seconds(r.wallSeconds)} on
+Scale **${o.scale}**; seed(s) ${results.settings.seeds.join(', ')}. Ran in ${formatDuration(r.wallSeconds)} on
 ${results.machine.cpus} × ${results.machine.cpuModel} (${o.workers} worker thread(s)).
 
 The published rows are Table 1 as printed on the poster (test error %, single model; "augmented" says whether
@@ -138,7 +138,7 @@ the paper's text trains it with crops and flips). The last row is what elunet me
 width ${r.s.width} (${results.settings.paramCount?.toLocaleString('en-US') ?? '?'} parameters instead of ~39 M), ${steps} iterations of mini-batch ${r.s.batch}
 (the paper: ≥ 125k of 100), on ${r.dataName.replace(/\/.*/, '')} (${r.trainN} training, ${r.testN} test images, ${r.classes} classes),
 ${r.s.preprocess} preprocessing, SGD momentum 0.9, weight decay 5e-4, lr 0.01 ÷ 10 at 28 % of the run, no
-dropout fine-tuning phase. ${r.dataName.startsWith('cifar') ? '' : 'Without `--data <CIFAR folder>` it runs on Fashion-MNIST, so its number goes in neither column of the paper; it is shown in the CIFAR-10 column (10 classes) only as a measurement.'}
+dropout fine-tuning phase. ${isC10 || isC100 ? '' : `${o.data === undefined ? 'Without `--data <CIFAR folder>` it runs on Fashion-MNIST' : `Its data, ${r.dataName.replace(/\/.*/, '')}, is not CIFAR`}, so its number goes in neither column of the paper; it is shown in the CIFAR-10 column (${r.classes} classes) only as a measurement.`}
 
 ${table}
 ${claimsTable([claim])}

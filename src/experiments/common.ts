@@ -23,6 +23,7 @@ import { readMetrics, TrainingDiverged, type EpochMetrics } from '../train/loop.
 import { expandSpec } from '../model/spec.js';
 import { stretchSchedule } from '../optim/index.js';
 import { paramCountOf } from '../model/params.js';
+import { formatDuration } from '../table.js';
 
 /**
  * smoke: seconds, for the test suite; small: minutes; default: what a CPU does in well under an hour;
@@ -248,18 +249,11 @@ export function runFolder(out: string, setting: string, k: number): string {
   return join(out, 'runs', setting, `run${k}`);
 }
 
-/** "12.3 s", "4m05s" */
-export function seconds(s: number): string {
-  if (!Number.isFinite(s)) return '–';
-  if (s < 60) return `${s.toFixed(1)} s`;
-  return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-}
-
 /** "in 4m05s (training time summed over runs: 21m50s)", or, when every run was reused, where the times come from. */
 export function timingText(wallSeconds: number, outcomes: { seconds: number; reused: boolean }[]): string {
-  const total = seconds(outcomes.reduce((a, x) => a + x.seconds, 0));
+  const total = formatDuration(outcomes.reduce((a, x) => a + x.seconds, 0));
   if (outcomes.length > 0 && outcomes.every((x) => x.reused)) return `from finished runs (their training time summed: ${total})`;
-  return `in ${seconds(wallSeconds)} (training time summed over all runs, including reused ones: ${total})`;
+  return `in ${formatDuration(wallSeconds)} (training time summed over all runs, including reused ones: ${total})`;
 }
 
 /** results.json and report.md, written atomically. */

@@ -21,12 +21,12 @@ import { join } from 'node:path';
 import { FASHION_MNIST_DIR } from '../data/index.js';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable, formatMeanStd } from '../table.js';
+import { markdownTable, formatMeanStd, formatDuration } from '../table.js';
 import type { EpochMetrics } from '../train/loop.js';
 import { columnStats, meanStd } from '../stats/summary.js';
 import { metricMatrix } from '../report/run-plots.js';
 import {
-  reproduceLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
+  reproduceLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, coefficientOfVariation, fastestLossClaim, medianNearZeroClaim, medianVariationClaim, nice, verdictNote } from './claims.js';
@@ -194,7 +194,7 @@ function writeMnistActivationsReport(
       ms(lastOf(c.trainLoss), 4),
       ms(lastOf(c.valLoss), 4),
       ms(lastOf(c.testAcc), 2, 100),
-      seconds(avg(timeBy(a))),
+      formatDuration(avg(timeBy(a))),
       String(c.diverged),
     ];
   });

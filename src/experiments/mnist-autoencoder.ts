@@ -26,11 +26,11 @@
 import { join } from 'node:path';
 import { lineChart, multiPanel, type Series } from '../report/chart.js';
 import { colorFor } from '../report/palette.js';
-import { markdownTable } from '../table.js';
+import { markdownTable, formatDuration } from '../table.js';
 import { columnStats, meanStd, median } from '../stats/summary.js';
 import { metricMatrix } from '../report/run-plots.js';
 import {
-  reproduceLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, seconds, trainOptions, writeResults,
+  reproduceLine, timingText, ensureRun, experimentOptions, lazyData, machineInfo, runFolder, trainOptions, writeResults,
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { claimsTable, higherLrBetterClaim, lowestAtEveryLrClaim, nice, stalledRates, verdictNote, type PerRun } from './claims.js';
@@ -171,7 +171,7 @@ function writeAutoencoderReport(
       const tr = med(trainFinal[lr]?.[a]);
       const te = med(testFinal[lr]?.[a]);
       const cell = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)} (${(v / AE_PIXELS).toFixed(4)})` : 'diverged');
-      rows.push([lr, nice(a), cell(tr), cell(te), String(row[a].diverged), seconds(meanStd(times).mean)]);
+      rows.push([lr, nice(a), cell(tr), cell(te), String(row[a].diverged), formatDuration(meanStd(times).mean)]);
     }
   }
   const table = markdownTable(['lr', 'activation', `train error, epoch ${r.epochs}: per image (per pixel)`, `test error, epoch ${r.epochs}: per image (per pixel)`, 'diverged runs', 'time/run'], rows);

@@ -9,8 +9,12 @@
  * which in its torch piece (`torchNames`, model/layers/<kind>.ts); today:
  *
  *   'conv1.bn.weight' / 'conv1.bn.bias'   → 'conv1.bn.gamma' / 'conv1.bn.beta'   (nn.BatchNorm2d)
- *   'conv1.bn.num_batches_tracked'        → left out (elunet does not count batches)
+ *   'conv1.bn.num_batches_tracked'        → left out (elunet does not count batches; int64 in PyTorch)
  *   'conv1.act.weight'                    → 'conv1.act.slope'                     (nn.PReLU)
+ *
+ * Every tensor the model keeps must be float32 (F32); one of another dtype is refused by name and dtype, while
+ * a tensor elunet leaves out may have any (num_batches_tracked is I64 in a state dict saved by
+ * safetensors.torch.save_file).
  *
  * The new run's checkpoint is at step 0 with a fresh optimizer state of the run's optimizer (zero momentum
  * or moments, exactly what a new optimizer starts from), so a resumed training starts from these weights.
@@ -23,7 +27,7 @@ import { implOf } from '../model/layers/index.js';
 import type { ParamEntry } from '../model/params.js';
 import type { ModelSpec } from '../model/spec.js';
 import { checkpointExists, optimizerSnapshot, readCheckpointIndex, saveCheckpoint } from '../io/checkpoint.js';
-import { type NamedTensor, readSafetensors } from '../io/safetensors.js';
+import { type NamedTensor, type RawTensor, readSafetensors } from '../io/safetensors.js';
 import { TRAIN_DEFAULTS, makeOptimizerFactory, type TrainOptions } from '../run/setup.js';
 import { EXPORT_FORMAT, EXPORT_INFO_FILE, type ExportInfo } from './pytorch.js';
 
@@ -75,11 +79,26 @@ function pytorchAliases(net: Network): Map<string, string | null> {
 /**
  * Copies the tensors of a PyTorch state dict into `net` (parameters and BN running statistics). Every
  * tensor of the model must be there with its exact shape, and nothing else; errors name the file, the
- * tensor and both shapes. Returns the renamings that were applied ('conv1.bn.weight → conv1.bn.gamma').
+ * tensor and both shapes. `others` are the file's tensors of other dtypes than F32 (readSafetensors with
+ * otherDtypes 'keep'): dropped when elunet leaves them out, refused with their dtype otherwise. Returns the
+ * renamings that were applied ('conv1.bn.weight → conv1.bn.gamma').
  */
-export function loadStateDictInto(net: Network, tensors: NamedTensor[], file: string): string[] {
+export function loadStateDictInto(net: Network, tensors: NamedTensor[], file: string, others: RawTensor[] = []): string[] {
   const expected = new Set([...net.layout, ...net.stateLayout].map((e) => e.name));
   const aliases = pytorchAliases(net);
+  const unknownOthers: string[] = [];
+  for (const t of others) {
+    const alias = expected.has(t.name) ? undefined : aliases.get(t.name);
+    if (alias === null) continue;
+    const name = alias ?? t.name;
+    if (expected.has(name)) {
+      throw new DataError(
+        `${file}: tensor '${t.name}' is ${t.dtype}, but the model (${net.spec.name}) takes '${name}' as float32 (F32); ` +
+          `save the state dict in float32 (model.float() in PyTorch)`,
+      );
+    }
+    unknownOthers.push(`'${t.name}' (${t.dtype})`);
+  }
   const byName = new Map<string, NamedTensor>();
   const renamed: string[] = [];
   for (const t of tensors) {
@@ -108,8 +127,8 @@ export function loadStateDictInto(net: Network, tensors: NamedTensor[], file: st
   };
   fill(net.layout, net.params);
   fill(net.stateLayout, net.state);
-  if (byName.size > 0) {
-    const extra = [...byName.values()].map((t) => `'${t.name}'`);
+  if (byName.size > 0 || unknownOthers.length > 0) {
+    const extra = [...[...byName.values()].map((t) => `'${t.name}'`), ...unknownOthers];
     throw new ShapeError(
       `${file}: tensors the model (${net.spec.name}) does not have: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}`,
     );
@@ -131,9 +150,9 @@ export interface ImportResult {
  */
 export function importPytorch(file: string, from: string, out: string): ImportResult {
   const run = readRunDescription(from);
-  const { tensors } = readSafetensors(file);
+  const { tensors, others } = readSafetensors(file, { otherDtypes: 'keep' });
   const net = new Network(run.spec, { maxBatch: 1 });
-  const renamed = loadStateDictInto(net, tensors, file);
+  const renamed = loadStateDictInto(net, tensors, file, others);
   const options = (run.meta.options ?? {}) as Partial<TrainOptions>;
   const opt = makeOptimizerFactory({ ...TRAIN_DEFAULTS, ...options })(net.layout);
   saveCheckpoint(join(out, 'checkpoint'), {

@@ -43,6 +43,7 @@ const TORCH_INIT: Record<ModelSpec['init'], string> = {
   'he-uniform': "nn.init.kaiming_uniform_(m.weight, nonlinearity='relu')  # U(±√(6 / fan_in))",
   'lecun-normal': "nn.init.kaiming_normal_(m.weight, nonlinearity='linear')  # N(0, 1 / fan_in)",
   'glorot-uniform': 'nn.init.xavier_uniform_(m.weight)  # U(±√(6 / (fan_in + fan_out)))',
+  'glorot-normal': 'nn.init.xavier_normal_(m.weight)  # N(0, 2 / (fan_in + fan_out))',
 };
 
 /** The loss of each elunet loss name in PyTorch: mean over samples of the per-sample loss (network.ts), whose

@@ -1,17 +1,19 @@
 /**
- * The safetensors file format (Hugging Face), float32 tensors only.
+ * The safetensors file format (Hugging Face). elunet writes float32 tensors only; it reads them, and on request
+ * hands back the tensors of any other dtype as raw bytes (the importer drops the ones it knows, such as
+ * BatchNorm's int64 num_batches_tracked, and names any other).
  *
  *   bytes 0…7      N, the header length, unsigned 64-bit little-endian
  *   bytes 8…8+N    the header: UTF-8 JSON, padded with spaces (0x20) to a multiple of 8 bytes
  *                  { "<tensor name>": { "dtype": "F32", "shape": [d0, d1, …], "data_offsets": [begin, end] },
  *                    …,
  *                    "__metadata__": { "<key>": "<string value>", … } }        (optional; values are strings)
- *   bytes 8+N…     the data section: every tensor's values as little-endian float32, row-major (C order);
- *                  data_offsets count from the start of the data section, end exclusive
+ *   bytes 8+N…     the data section: every tensor's values little-endian, row-major (C order); data_offsets
+ *                  count from the start of the data section, end exclusive
  *
  * The tensors tile the data section exactly: sorted by begin, each starts where the previous one ended, and
- * the last ends at the end of the file; end − begin = 4 · (product of shape), with product [] = 1 (a
- * scalar). The reader checks all of this (as the reference Rust implementation does) and throws a DataError
+ * the last ends at the end of the file; end − begin = (bytes of the dtype) · (product of shape), with
+ * product [] = 1 (a scalar); F32 takes 4 bytes, I64 8 (DTYPE_BYTES). The reader checks all of this (as the reference Rust implementation does) and throws a DataError
  * naming the file, what was expected and what was found. Because N is a multiple of 8, the data section of
  * a file read into an aligned buffer is 8-byte aligned, which lets readers map tensors without copying.
  *
@@ -29,11 +31,32 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
+/** A tensor of another dtype than F32: its little-endian bytes as stored, uninterpreted. */
+export interface RawTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  bytes: Uint8Array;
+}
+
 export interface SafetensorsContents {
-  /** in the order of their data offsets (the order they were written in) */
+  /** the F32 tensors, in the order of their data offsets (the order they were written in) */
   tensors: NamedTensor[];
   metadata: Record<string, string>;
+  /** the tensors of other dtypes, in offset order: always empty unless `otherDtypes: 'keep'` */
+  others: RawTensor[];
 }
+
+export interface DecodeOptions {
+  /** a tensor of another dtype than F32: 'refuse' (the default) throws a DataError naming it; 'keep' returns
+   *  it in `others` */
+  otherDtypes?: 'refuse' | 'keep';
+}
+
+/** Bytes per value of every dtype the safetensors format defines. */
+export const DTYPE_BYTES: Readonly<Record<string, number>> = {
+  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, I64: 8, U64: 8, F64: 8,
+};
 
 /** The reference implementation refuses headers above 100 MB; so do we (it also bounds a corrupt N). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -95,7 +118,7 @@ export function writeSafetensors(path: string, tensors: readonly NamedTensor[], 
 }
 
 /** Reads and validates a safetensors file. */
-export function readSafetensors(path: string): SafetensorsContents {
+export function readSafetensors(path: string, opts: DecodeOptions = {}): SafetensorsContents {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -103,14 +126,14 @@ export function readSafetensors(path: string): SafetensorsContents {
     const code = (e as NodeJS.ErrnoException).code;
     throw new DataError(`${path}: cannot read the safetensors file (${code ?? (e as Error).message})`);
   }
-  return decodeSafetensors(bytes, path);
+  return decodeSafetensors(bytes, path, opts);
 }
 
 /**
  * Parses and validates safetensors bytes. `file` names the source in error messages.
- * Tensor data is copied into fresh (aligned) Float32Arrays.
+ * F32 data is copied into fresh (aligned) Float32Arrays; other dtypes are refused, or copied raw (opts).
  */
-export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): SafetensorsContents {
+export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>', opts: DecodeOptions = {}): SafetensorsContents {
   const bad = (expected: string, found: string): never => {
     throw new DataError(`${file}: not a valid safetensors file: expected ${expected}, found ${found}`);
   };
@@ -138,7 +161,7 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
   const dataLength = bytes.length - dataStart;
 
   let metadata: Record<string, string> = {};
-  const entries: { name: string; shape: number[]; begin: number; end: number }[] = [];
+  const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('__metadata__ to be an object', JSON.stringify(value));
@@ -150,9 +173,14 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
     }
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof info !== 'object' || info === null) bad(`tensor '${name}' to be described by an object`, JSON.stringify(value));
-    if (info.dtype !== 'F32') {
-      bad(`dtype "F32" for tensor '${name}' (elunet stores float32 only; convert the tensor to float32)`, JSON.stringify(info.dtype));
+    const dtype = info.dtype;
+    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
+      bad(`a safetensors dtype (${Object.keys(DTYPE_BYTES).join(', ')}) for tensor '${name}'`, JSON.stringify(dtype));
     }
+    if (dtype !== 'F32' && opts.otherDtypes !== 'keep') {
+      throw new DataError(`${file}: tensor '${name}' is ${dtype}; elunet reads float32 (F32) tensors only: convert it to float32 before saving`);
+    }
+    const size = DTYPE_BYTES[dtype as string];
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
       bad(`the shape of '${name}' to be a list of integers ≥ 0`, JSON.stringify(shape));
@@ -166,13 +194,13 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
       bad(`the data of '${name}' (bytes ${begin}…${end}) to lie within the ${dataLength}-byte data section`, `end ${end} (the file is truncated?)`);
     }
     const count = product(shape as number[]);
-    if (end - begin !== 4 * count) {
+    if (end - begin !== size * count) {
       bad(
-        `'${name}' of shape [${(shape as number[]).join(', ')}] to hold ${4 * count} bytes of F32`,
+        `'${name}' of shape [${(shape as number[]).join(', ')}] to hold ${size * count} bytes of ${dtype}`,
         `data_offsets [${begin}, ${end}] = ${end - begin} bytes`,
       );
     }
-    entries.push({ name, shape: shape as number[], begin, end });
+    entries.push({ name, dtype: dtype as string, shape: shape as number[], begin, end });
   }
 
   entries.sort((a, b) => a.begin - b.begin);
@@ -187,7 +215,10 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
     bad(`the data section to end where the last tensor ends (byte ${pos})`, `${dataLength} bytes of data (extra or missing bytes)`);
   }
 
-  const tensors: NamedTensor[] = entries.map((e) => {
+  const others: RawTensor[] = entries
+    .filter((e) => e.dtype !== 'F32')
+    .map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape, bytes: bytes.slice(dataStart + e.begin, dataStart + e.end) }));
+  const tensors: NamedTensor[] = entries.filter((e) => e.dtype === 'F32').map((e) => {
     const data = new Float32Array((e.end - e.begin) / 4);
     const src = bytes.subarray(dataStart + e.begin, dataStart + e.end);
     if (LITTLE_ENDIAN) new Uint8Array(data.buffer).set(src);
@@ -197,5 +228,5 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
     }
     return { name: e.name, shape: e.shape, data };
   });
-  return { tensors, metadata };
+  return { tensors, metadata, others };
 }

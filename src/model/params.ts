@@ -17,8 +17,9 @@
  */
 import { ElunetError, ShapeError } from '../errors.js';
 import type { Allocator } from '../kernels/kernel-set.js';
-import { glorotUniform, heNormal, heUniform, lecunNormal } from '../kernels/init.js';
+import { glorotNormal, glorotUniform, heNormal, heUniform, lecunNormal } from '../kernels/init.js';
 import { keyedRng } from '../rng.js';
+import { textTable } from '../table.js';
 import { type Layer, implOf } from './layers/index.js';
 import type { ParamRole } from './layers/layer.js';
 import type { InitName } from './spec.js';
@@ -110,7 +111,8 @@ export function fillTensors(views: readonly Float32Array[], roles: readonly Para
     if (init === 'he-normal') heNormal(v, r.fanIn, rng, gain);
     else if (init === 'he-uniform') heUniform(v, r.fanIn, rng, gain);
     else if (init === 'lecun-normal') lecunNormal(v, r.fanIn, rng, gain);
-    else glorotUniform(v, r.fanIn, r.fanOut, rng, gain);
+    else if (init === 'glorot-uniform') glorotUniform(v, r.fanIn, r.fanOut, rng, gain);
+    else glorotNormal(v, r.fanIn, r.fanOut, rng, gain);
   });
 }
 
@@ -183,11 +185,8 @@ export class ParamBuffers {
 
 /** The layout as a text table (name, shape, offset, size). */
 export function formatLayout(layout: readonly ParamEntry[]): string {
-  const rows = layout.map((e) => [e.name, `[${e.shape.join(', ')}]`, String(e.offset), String(e.size)]);
-  const head = ['name', 'shape', 'offset', 'size'];
-  const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const fmt = (r: string[]): string => r.map((v, j) => (j >= 2 ? v.padStart(widths[j]) : v.padEnd(widths[j]))).join('  ');
-  return [fmt(head), ...rows.map(fmt)].join('\n');
+  const rows = layout.map((e) => [e.name, `[${e.shape.join(', ')}]`, e.offset, e.size]);
+  return textTable(['name', 'shape', 'offset', 'size'], rows, { align: ['left', 'left', 'right', 'right'] });
 }
 
 /** Parameter count of expanded layers without allocating anything (e.g. for a model zoo listing). */

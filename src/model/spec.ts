@@ -34,8 +34,8 @@ export type { ConvPadSpec, Pad4 } from './layers/conv.js';
 export type { LossName, Reduction } from './loss.js';
 export { REDUCTIONS } from './loss.js';
 
-export type InitName = 'he-normal' | 'he-uniform' | 'lecun-normal' | 'glorot-uniform';
-const INIT_NAMES: readonly InitName[] = ['he-normal', 'he-uniform', 'lecun-normal', 'glorot-uniform'];
+export type InitName = 'he-normal' | 'he-uniform' | 'lecun-normal' | 'glorot-uniform' | 'glorot-normal';
+const INIT_NAMES: readonly InitName[] = ['he-normal', 'he-uniform', 'lecun-normal', 'glorot-uniform', 'glorot-normal'];
 
 export interface ModelSpec {
   name: string;
@@ -170,7 +170,7 @@ export function expandSpec(spec: ModelSpec): ExpandedModel {
     );
   }
   if (!INIT_NAMES.includes(spec.init)) {
-    throw new ShapeError(`${model}: unknown init ${JSON.stringify(spec.init)}; expected he-normal, he-uniform, lecun-normal or glorot-uniform`);
+    throw new ShapeError(`${model}: unknown init ${JSON.stringify(spec.init)}; expected ${INIT_NAMES.slice(0, -1).join(', ')} or ${INIT_NAMES.at(-1)}`);
   }
   if (layers.length === 0) {
     throw new ShapeError(`${model}: the layers expand to nothing (a dropout of rate 0 adds no layer); add at least one dense or conv layer`);

@@ -5,6 +5,7 @@
 import { describeLayer } from './layers/index.js';
 import { type ModelLayout, layoutFor } from './params.js';
 import { type ExpandedModel, type ModelSpec, expandSpec, formatDims } from './spec.js';
+import { textTable } from '../table.js';
 
 /** The summary table of an expanded model. */
 export function summarize(model: ExpandedModel, layout: ModelLayout = layoutFor(model.layers)): string {
@@ -14,16 +15,13 @@ export function summarize(model: ExpandedModel, layout: ModelLayout = layoutFor(
     const count = layout.layerParams[i].reduce((a, k) => a + layout.params[k].size, 0);
     rows.push([l.name, describeLayer(l), formatDims(l.out), count ? count.toLocaleString('en-US') : '']);
   });
-  const head = ['layer', 'op', 'output', 'params'];
-  const widths = head.map((hd, j) => Math.max(hd.length, ...rows.map((r) => r[j].length)));
-  const fmt = (r: string[]): string => r.map((v, j) => (j === 3 ? v.padStart(widths[j]) : v.padEnd(widths[j]))).join('  ').trimEnd();
-  const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
+  // counts with thousands separators are right-aligned by hand: the table's number test does not read '18,496'
+  const table = textTable(['layer', 'op', 'output', 'params'], rows, { align: ['left', 'left', 'left', 'right'], solidRule: true });
+  const rule = table.split('\n')[1];
   const state = layout.stateCount ? ` (+ ${layout.stateCount.toLocaleString('en-US')} BN running statistics)` : '';
   return [
     `${model.spec.name}: ${model.spec.activation.name}, init ${model.spec.init}, loss ${model.spec.loss}`,
-    fmt(head),
-    rule,
-    ...rows.map(fmt),
+    table,
     rule,
     `total parameters: ${layout.paramCount.toLocaleString('en-US')}${state}`,
   ].join('\n');

@@ -2,6 +2,8 @@
  * Progress of long work. On a terminal: one line redrawn in place with a bar, samples/s and ETA. Otherwise
  * (a log file, CI): a plain line at most every `intervalMs`, so logs stay readable.
  */
+import { formatDuration } from '../table.js';
+
 export class Progress {
   private start = Date.now();
   private lastPrint = 0;
@@ -46,13 +48,6 @@ export class Progress {
   done(): void {
     if (this.tty && !this.quiet) this.stream.write('\r\x1b[K');
   }
-}
-
-export function formatDuration(s: number): string {
-  if (!Number.isFinite(s)) return '--';
-  if (s < 60) return `${s.toFixed(0)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 function formatCount(n: number): string {
