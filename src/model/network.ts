@@ -11,9 +11,8 @@
  * one flat buffer with named views (params.ts), and each layer is built by its implementation (layers/) and
  * given its place in the value and gradient buffers (wiring.ts). Forward is then a loop over the layers and
  * backward the same loop reversed; neither knows what a layer does, and neither allocates. Kernels are called
- * through the KernelSet `kernels` (default tsKernels), whose `alloc` gives every array the network makes. An
- * input or a target the caller hands in that the set's kernels cannot take as it is (a plain array, for kernels
- * that only see their WebAssembly memory) is copied into a buffer of the set's, made on first need and reused.
+ * through the KernelSet `kernels` (default tsKernels), whose `alloc` gives every array the network makes; what
+ * the caller hands in is checked, and held where those kernels can read it, by inputs.ts.
  *
  * 'train' mode: dropout draws masks, BN and centring use the batch's statistics; 'eval': dropout is the
  * identity, BN and centring use their running statistics. forward never updates those: the caller takes
@@ -26,6 +25,7 @@
 import { ElunetError, ShapeError } from '../errors.js';
 import { type KernelSet, tsKernels } from '../kernels/kernel-set.js';
 import { keyedRng } from '../rng.js';
+import { CallerInputs, type DropoutKeys } from './inputs.js';
 import { BN_MOMENTUM } from './layers/batchnorm.js';
 import { LOSSES, type LossImpl, type Reduction } from './loss.js';
 import { ParamBuffers, type ParamEntry, layoutFor } from './params.js';
@@ -37,6 +37,7 @@ export { BN_EPS, BN_MOMENTUM } from './layers/batchnorm.js';
 export { describeLayer } from './layers/index.js';
 export { summarize, summarizeSpec } from './summary.js';
 export type { HiddenActivation } from './wiring.js';
+export type { DropoutKeys } from './inputs.js';
 
 export interface NetworkOptions {
   /** largest batch forward will be called with; activation buffers are sized for it */
@@ -49,13 +50,6 @@ export interface NetworkOptions {
   inputGrad?: boolean;
   /** the kernels, and the allocator of every buffer (default tsKernels) */
   kernels?: KernelSet;
-}
-
-export interface DropoutKeys {
-  seed: number;
-  step: number;
-  /** global index of each of the n samples (≥ n entries) */
-  sampleIds: Int32Array;
 }
 
 export class Network {
@@ -82,8 +76,8 @@ export class Network {
   private readonly reduction: Reduction;
   private readonly probs: Float32Array;
   private readonly plans = new Map<number, Plan>();
-  /** copies of the caller's input and target, for a set whose kernels cannot take them as they are */
-  private staged: { x?: Float32Array; labels?: Int32Array; values?: Float32Array } = {};
+  /** the caller's input, target and dropout keys: checked, and held where the kernels can read them */
+  private readonly inputs: CallerInputs;
   private lastN = 0;
   private lastMode: 'train' | 'eval' | null = null;
   private statsValid = false;
@@ -111,6 +105,7 @@ export class Network {
     this.lossImpl = LOSSES[spec.loss];
     this.reduction = spec.reduction ?? 'sum';
     this.probs = this.kernels.alloc.f32(this.lossImpl.probabilities ? this.maxBatch * this.outputSize : 0);
+    this.inputs = new CallerInputs(`Network '${spec.name}'`, this.kernels, this.maxBatch, spec.input, this.outputSize);
     this.plan(this.maxBatch); // build (and so validate) the passes for the largest batch now
   }
 
@@ -156,24 +151,15 @@ export class Network {
   // -------------------------------------------------------------------------------- forward and backward
 
   forward(x: Float32Array, n: number, mode: 'train' | 'eval', keys?: DropoutKeys): Float32Array {
-    const name = `Network '${this.spec.name}'`;
-    if (!Number.isInteger(n) || n < 1 || n > this.maxBatch) {
-      throw new ShapeError(`${name}: forward: n must be an integer in [1, maxBatch = ${this.maxBatch}], got ${n}`);
-    }
-    if (!(x instanceof Float32Array) || x.length < n * this.inputSize) {
-      throw new ShapeError(
-        `${name}: forward: x must be a Float32Array of at least n·C·H·W = ${n}·${this.inputSize} = ` +
-          `${n * this.inputSize} values (input ${this.spec.input.join('×')}), got ${x instanceof Float32Array ? x.length : typeof x}`,
-      );
-    }
+    const input = this.inputs.input(x, n);
     if (mode !== 'train' && mode !== 'eval') {
-      throw new ElunetError(`${name}: forward: mode must be 'train' or 'eval', got ${JSON.stringify(mode)}`);
+      throw new ElunetError(`Network '${this.spec.name}': forward: mode must be 'train' or 'eval', got ${JSON.stringify(mode)}`);
     }
     const train = mode === 'train';
     const { passes, output } = this.plan(n);
     const { nodes, vals } = this.w;
-    vals[0] = this.held(x, n * this.inputSize);
-    if (train && this.w.masked.length > 0) this.drawMasks(n, keys);
+    vals[0] = input;
+    if (train && this.w.masked.length > 0) this.drawMasks(n, this.inputs.checkKeys(keys, n));
     for (let i = 0; i < nodes.length; i++) {
       const nd = nodes[i];
       if (!nd.alias) passes[i].forward(vals[nd.inBuf], vals[nd.outBuf], train);
@@ -188,40 +174,11 @@ export class Network {
   }
 
   /** Sample j's masks for every dropout layer, in layer order, from keyedRng(seed, step, sampleIds[j]). */
-  private drawMasks(n: number, keys: DropoutKeys | undefined): void {
-    if (!keys || !(keys.sampleIds instanceof Int32Array) || keys.sampleIds.length < n) {
-      throw new ElunetError(
-        `Network '${this.spec.name}': a train-mode forward of a model with dropout needs keys { seed, step, sampleIds } ` +
-          `with sampleIds an Int32Array of at least n = ${n} global sample indices, got ${keys ? `sampleIds of length ${keys.sampleIds?.length}` : 'none'}`,
-      );
-    }
+  private drawMasks(n: number, keys: DropoutKeys): void {
     for (let j = 0; j < n; j++) {
       const rng = keyedRng(keys.seed, keys.step, keys.sampleIds[j]);
       for (const run of this.w.masked) run.drawMask?.(j, rng);
     }
-  }
-
-  /**
-   * `a` itself when the kernel set can take it, else its first `count` values copied into the set's own
-   * buffer of its kind (input, labels or float targets), made once for maxBatch samples.
-   */
-  private held<T extends Float32Array | Int32Array>(a: T, count: number, kind: 'x' | 'labels' | 'values' = 'x'): T {
-    const alloc = this.kernels.alloc;
-    if (alloc.holds(a)) return a;
-    const st = this.staged;
-    let copy: Float32Array | Int32Array;
-    if (kind === 'labels') copy = st.labels ??= alloc.i32(this.maxBatch);
-    else if (kind === 'values') copy = st.values ??= alloc.f32(this.maxBatch * this.outputSize);
-    else copy = st.x ??= alloc.f32(this.maxBatch * this.inputSize);
-    copy.set(a.subarray(0, count));
-    return copy as T;
-  }
-
-  /** The loss target, copied where the kernels can read it when they cannot read it where it is. */
-  private heldTarget(t: Int32Array | Float32Array, n: number): Int32Array | Float32Array {
-    if (t instanceof Int32Array) return t.length >= n ? this.held(t, n, 'labels') : t;
-    if (t instanceof Float32Array) return t.length >= n * this.outputSize ? this.held(t, n * this.outputSize, 'values') : t;
-    return t; // the loss names what it expected
   }
 
   private checkLast(what: string, n: number): void {
@@ -235,7 +192,7 @@ export class Network {
   loss(target: Int32Array | Float32Array, n: number): number {
     this.checkLast('loss', n);
     const out = this.plan(n).output;
-    return this.lossImpl.forward(this.kernels, this.probs, out, this.heldTarget(target, n), n, this.outputSize, this.reduction, `Network '${this.spec.name}': loss`);
+    return this.lossImpl.forward(this.kernels, this.probs, out, this.inputs.target(target, n), n, this.outputSize, this.reduction, `Network '${this.spec.name}': loss`);
   }
 
   /** The softmax probabilities computed by the last loss() or backward() of a softmax-ce model: (n, classes). */
@@ -256,7 +213,7 @@ export class Network {
     const { nodes, vals, slotGrad } = this.w;
     const g = slotGrad[nodes[nodes.length - 1].outSlot];
     g.fill(0, 0, n * this.outputSize);
-    this.lossImpl.backward(this.kernels, g, this.probs, output, this.heldTarget(target, n), n, this.outputSize, this.reduction, scale, `Network '${this.spec.name}': backward`);
+    this.lossImpl.backward(this.kernels, g, this.probs, output, this.inputs.target(target, n), n, this.outputSize, this.reduction, scale, `Network '${this.spec.name}': backward`);
     for (let i = nodes.length - 1; i >= 0; i--) {
       const nd = nodes[i];
       if (nd.alias) continue; // same values, same gradient
