@@ -14,8 +14,6 @@ import { Network } from '../src/model/network.js';
 import { Sgd } from '../src/optim/sgd.js';
 import { trainLoop, readMetrics, type LoopOptions } from '../src/train/loop.js';
 import { UnitActivationStats } from '../src/train/metrics.js';
-import type { SampleSource } from '../src/train/batch.js';
-import { Rng } from '../src/rng.js';
 import {
   LIVE_VERSION,
   LineSplitter,
@@ -33,6 +31,7 @@ import { histogram, probeActivations } from '../src/live/probe.js';
 import { LiveLog, keptLines } from '../src/live/writer.js';
 import { ACTIVATION_HEX } from '../src/live/colors.js';
 import { ACTIVATION_COLORS } from '../src/report/palette.js';
+import { bands } from './util/bands.js';
 
 const spec: ModelSpec = {
   name: 'tiny-cnn',
@@ -48,19 +47,6 @@ const spec: ModelSpec = {
     { type: 'dense', units: 3, activation: 'none' },
   ],
 };
-
-/** Three classes told apart by which third of the image is bright (as in train.test.ts). */
-function bands(n: number, seed: number): SampleSource {
-  const rng = new Rng(seed);
-  const images = new Float32Array(n * 64);
-  const labels = new Int32Array(n);
-  for (let s = 0; s < n; s++) {
-    const y = rng.int(3);
-    labels[s] = y;
-    for (let i = 0; i < 64; i++) images[s * 64 + i] = (Math.floor((Math.floor(i / 8) * 3) / 8) === y ? 0.8 : 0.1) + 0.2 * rng.uniform();
-  }
-  return { images, labels, n, c: 1, h: 8, w: 8, classes: 3 };
-}
 
 const train = bands(120, 1);
 const testSet = bands(60, 2);

@@ -14,9 +14,8 @@ import { Sgd } from '../src/optim/sgd.js';
 import { trainLoop, TrainingDiverged, type LoopOptions } from '../src/train/loop.js';
 import { LocalExecutor } from '../src/train/executor.js';
 import { loadCheckpoint } from '../src/io/checkpoint.js';
-import type { SampleSource } from '../src/train/batch.js';
-import { Rng } from '../src/rng.js';
 import { KERNEL_SETS } from './util/kernel-sets.js';
+import { bands } from './util/bands.js';
 
 const spec: ModelSpec = {
   name: 'tiny-cnn',
@@ -31,24 +30,6 @@ const spec: ModelSpec = {
     { type: 'dense', units: 3, activation: 'none' },
   ],
 };
-
-/** Three classes told apart by which third of the image is bright: learnable in a few steps. */
-function bands(n: number, seed: number): SampleSource {
-  const rng = new Rng(seed);
-  const images = new Float32Array(n * 64);
-  const labels = new Int32Array(n);
-  for (let s = 0; s < n; s++) {
-    const y = rng.int(3);
-    labels[s] = y;
-    for (let i = 0; i < 8; i++) {
-      for (let j = 0; j < 8; j++) {
-        const lit = Math.floor((i * 3) / 8) === y;
-        images[s * 64 + i * 8 + j] = (lit ? 0.8 : 0.1) + 0.2 * rng.uniform();
-      }
-    }
-  }
-  return { images, labels, n, c: 1, h: 8, w: 8, classes: 3 };
-}
 
 const train = bands(120, 1);
 const testSet = bands(60, 2);

@@ -49,7 +49,7 @@ import {
   type ExperimentOptions, type RunOutcome, type Scale,
 } from './common.js';
 import { measureCoupling, type LayerCoupling } from './coupling.js';
-import { dataDescription, resolveData } from './mnist-activations.js';
+import { dataDescription, fig2Setup, resolveData } from './mnist-activations.js';
 import { meanOver, perRun } from './per-run.js';
 
 /** The four settings: an activation, and where (if anywhere) the hidden blocks normalize. */
@@ -105,13 +105,7 @@ export async function runBiasShiftControl(raw: Record<string, unknown>): Promise
   const runs = o.runs ?? s.runs;
   const epochs = o.epochs ?? s.epochs;
   const data = o.data ?? resolveData(s.data);
-  // the Fig. 2 setup, exactly as mnist-activations trains it
-  const base = {
-    model: 'mnist-mlp', data, width: 1, batchNorm: false, dropout: false, preprocess: 'none' as const, augment: 'none' as const,
-    epochs, batch: 64, microBatch: 16, optimizer: 'sgd' as const, lr: 0.01, momentum: 0, nesterov: false, weightDecay: 0,
-    schedule: 'constant', workers: o.workers, kernels: o.kernels, statsSubset: s.statsSubset, trainLimit: s.trainLimit, testLimit: s.testLimit,
-    resume: true, checkpointEvery: 0,
-  };
+  const base = fig2Setup(o, s, data, epochs); // the Fig. 2 setup, exactly as mnist-activations trains it
   o.log(`bias-shift-control (docs/theory.md §8, on the Fig. 2 setup), scale ${o.scale}: ${SETTINGS.length} settings × ${runs} runs × ${epochs} epochs on ${data}, ` +
     `κ on ${s.couplingSamples} images, ${o.workers} worker(s), out ${o.out}`);
   const getData = lazyData(base, o.workers > 1, o.log);

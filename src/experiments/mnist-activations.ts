@@ -61,18 +61,26 @@ export function resolveData(data: string): string {
   return existsSync(FASHION_MNIST_DIR) ? FASHION_MNIST_DIR : 'mnist';
 }
 
+/**
+ * The Fig. 2 setup (paper §4.1.1): the 8 × 128 MLP, plain SGD lr 0.01, mini-batch 64, nothing else; the
+ * activation is added per setting. The bias-shift control trains on exactly this (bias-shift-control.ts).
+ */
+export function fig2Setup(o: ExperimentOptions, s: { statsSubset: number; trainLimit?: number; testLimit?: number }, data: string, epochs: number) {
+  return {
+    model: 'mnist-mlp', data, width: 1, batchNorm: false, dropout: false, preprocess: 'none' as const, augment: 'none' as const,
+    epochs, batch: 64, microBatch: 16, optimizer: 'sgd' as const, lr: 0.01, momentum: 0, nesterov: false, weightDecay: 0,
+    schedule: 'constant', workers: o.workers, kernels: o.kernels, statsSubset: s.statsSubset, trainLimit: s.trainLimit, testLimit: s.testLimit,
+    resume: true, checkpointEvery: 0,
+  };
+}
+
 export async function runMnistActivations(raw: Record<string, unknown>): Promise<void> {
   const o = experimentOptions('mnist-activations', raw);
   const s = SCALE_SETTINGS[o.scale];
   const runs = o.runs ?? s.runs;
   const epochs = o.epochs ?? s.epochs;
   const data = o.data ?? resolveData(s.data);
-  const base = {
-    model: 'mnist-mlp', data, width: 1, batchNorm: false, dropout: false, preprocess: 'none' as const, augment: 'none' as const,
-    epochs, batch: 64, microBatch: 16, optimizer: 'sgd' as const, lr: 0.01, momentum: 0, nesterov: false, weightDecay: 0,
-    schedule: 'constant', workers: o.workers, kernels: o.kernels, statsSubset: s.statsSubset, trainLimit: s.trainLimit, testLimit: s.testLimit,
-    resume: true, checkpointEvery: 0,
-  };
+  const base = fig2Setup(o, s, data, epochs);
   o.log(`mnist-activations (paper §4.1.1, Fig. 2), scale ${o.scale}: ${ACTIVATIONS.length} activations × ${runs} runs × ${epochs} epochs on ${data}, ${o.workers} worker(s), out ${o.out}`);
   const getData = lazyData(base, o.workers > 1, o.log);
   const t0 = Date.now();
